@@ -1,0 +1,137 @@
+"""Reads about people and what they may see. The grants of a user are loaded once per request object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+
+from opsdesk.core.errors import NotFound
+
+from .choices import CLIENT_ROLES, SERVICE_ROLES, Role
+from .models import ApiToken, Contract, Organisation, RoleGrant, User
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a user holds: roles per contract, and the organisations whose tickets they see as a contact."""
+
+    roles_by_contract: dict[int, frozenset[str]] = field(default_factory=dict)
+    staff_contract_ids: frozenset[int] = frozenset()
+    contact_org_ids: frozenset[int] = frozenset()
+    org_by_contract: dict[int, int] = field(default_factory=dict)
+
+    def roles_on(self, contract_id: int) -> frozenset[str]:
+        return self.roles_by_contract.get(contract_id, frozenset())
+
+    @property
+    def roles(self) -> frozenset[str]:
+        out: set[str] = set()
+        for roles in self.roles_by_contract.values():
+            out |= roles
+        return frozenset(out)
+
+    @property
+    def is_staff_member(self) -> bool:
+        return bool(self.staff_contract_ids)
+
+
+def access_for(user: User) -> Access:
+    """The user's grants, cached on the user object (one query per request)."""
+    cached = getattr(user, "_opsdesk_access", None)
+    if cached is not None:
+        return cached
+    if not getattr(user, "is_authenticated", False):
+        return Access()
+    by_contract: dict[int, set[str]] = {}
+    org_by_contract: dict[int, int] = {}
+    for contract_id, role, org_id in RoleGrant.objects.filter(user=user).values_list(
+            "contract_id", "role", "contract__organisation_id"):
+        by_contract.setdefault(contract_id, set()).add(role)
+        org_by_contract[contract_id] = org_id
+    staff = frozenset(cid for cid, roles in by_contract.items() if roles - CLIENT_ROLES)
+    contact_orgs = frozenset(org_by_contract[cid] for cid, roles in by_contract.items()
+                             if Role.CLIENT_CONTACT in roles)
+    access = Access(roles_by_contract={k: frozenset(v) for k, v in by_contract.items()},
+                    staff_contract_ids=staff, contact_org_ids=contact_orgs, org_by_contract=org_by_contract)
+    user._opsdesk_access = access
+    return access
+
+
+def forget_access(user: User) -> None:
+    if hasattr(user, "_opsdesk_access"):
+        del user._opsdesk_access
+
+
+def ticket_visibility_q(user: User, *, requester: str = "requester_id", organisation: str = "organisation_id",
+                        contract: str = "contract_id") -> Q:
+    """The filter that limits any ticket query to what `user` may see.
+
+    Requesters see their own tickets, client contacts their organisation's, staff the contracts they hold a
+    role on. Nobody else sees anything (superusers included: they administer, they do not work tickets).
+    """
+    access = access_for(user)
+    q = Q(**{requester: user.pk})
+    if access.contact_org_ids:
+        q |= Q(**{f"{organisation}__in": sorted(access.contact_org_ids)})
+    if access.staff_contract_ids:
+        q |= Q(**{f"{contract}__in": sorted(access.staff_contract_ids)})
+    return q
+
+
+def contract_list(*, visible_to: User, role_in: frozenset[str] | None = None) -> QuerySet[Contract]:
+    """Contracts the user holds a role on (optionally one of `role_in`), for pickers and filters."""
+    access = access_for(visible_to)
+    ids = [cid for cid, roles in access.roles_by_contract.items() if role_in is None or roles & role_in]
+    return Contract.objects.filter(pk__in=ids, is_active=True).select_related("organisation").order_by("code")
+
+
+def contract_get(*, code: str, visible_to: User) -> Contract:
+    """A contract by code, if the user holds any role on it; NotFound otherwise."""
+    contract = Contract.objects.filter(code=code).select_related("organisation").first()
+    if contract is None or contract.pk not in access_for(visible_to).roles_by_contract:
+        raise NotFound(code="contract_not_found")
+    return contract
+
+
+def staff_on_contract(*, contract_id: int, roles: frozenset[str] = SERVICE_ROLES) -> QuerySet[User]:
+    """People holding one of `roles` on a contract (assignee and engineer pickers)."""
+    return (User.objects.filter(is_active=True, grants__contract_id=contract_id, grants__role__in=roles)
+            .distinct().order_by("full_name", "username"))
+
+
+def requesters_for_contract(*, contract: Contract) -> QuerySet[User]:
+    """People who may be the requester of a ticket on `contract`: members of the client organisation."""
+    return User.objects.filter(is_active=True, organisation_id=contract.organisation_id)
+
+
+def caller_lookup(*, visible_to: User, query: str, limit: int = 10) -> list[User]:
+    """Find callers by phone number or name among the client organisations the agent serves."""
+    query = query.strip()
+    if not query:
+        return []
+    access = access_for(visible_to)
+    org_ids = {access.org_by_contract[cid] for cid in access.staff_contract_ids}
+    if not org_ids:
+        return []
+    qs = User.objects.filter(is_active=True, organisation_id__in=org_ids).select_related(
+        "organisation", "department")
+    if query.replace("-", "").replace(" ", "").isdigit():
+        qs = qs.filter(phone__contains=query.replace(" ", ""))
+    else:
+        qs = qs.filter(Q(full_name__icontains=query) | Q(username__icontains=query))
+    return list(qs.order_by("full_name", "username")[:limit])
+
+
+def user_by_token(raw: str) -> User | None:
+    """The active user owning an unrevoked API token, or None."""
+    token = (ApiToken.objects.filter(digest=ApiToken.hash(raw), revoked=False, user__is_active=True)
+             .select_related("user").first())
+    return token.user if token else None
+
+
+def organisation_get(*, code: str) -> Organisation:
+    org = Organisation.objects.filter(code=code).first()
+    if org is None:
+        raise NotFound(code="organisation_not_found")
+    return org

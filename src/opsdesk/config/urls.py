@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from opsdesk.core import views as core_views
+
+from .api import api
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("opsdesk.accounts.urls")),
+    path("incidents/", include("opsdesk.incidents.urls")),
+    path("portal/", include("opsdesk.portal.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]

@@ -1,0 +1,31 @@
+"""Human-readable record numbers (INC-20261122-0001), unique under concurrent creation on every database.
+
+The counter row is bumped with one `UPDATE … RETURNING` inside the caller's transaction: PostgreSQL holds
+the row lock until commit and SQLite serialises writers, so two creators never get the same number, and a
+rolled-back creation gives its number back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.utils import timezone
+
+
+def next_number(prefix: str, *, at: dt.datetime | None = None) -> str:
+    """Return the next number for `prefix` on the local (Asia/Shanghai) day of `at`."""
+    day = timezone.localtime(at or timezone.now()).strftime("%Y%m%d")
+    key = f"{prefix}-{day}"
+    table = connection.ops.quote_name("core_numbersequence")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO {table} ("key", "value") VALUES (%s, 0) ON CONFLICT ("key") DO NOTHING',  # noqa: S608
+            [key],
+        )
+        cursor.execute(
+            f'UPDATE {table} SET "value" = "value" + 1 WHERE "key" = %s RETURNING "value"',  # noqa: S608
+            [key],
+        )
+        (value,) = cursor.fetchone()
+    return f"{key}-{value:04d}"

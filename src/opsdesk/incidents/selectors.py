@@ -1,0 +1,209 @@
+"""Every read of incidents that matters, scoped to the viewer: what they cannot see does not exist (404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from opsdesk.accounts.choices import SERVICE_ROLES, Role
+from opsdesk.accounts.models import User
+from opsdesk.accounts.selectors import access_for, ticket_visibility_q
+from opsdesk.core.errors import NotFound, ValidationError
+from opsdesk.core.models import Activity, Attachment
+from opsdesk.core.pagination import Page, keyset_page
+
+from .choices import OPEN_STATUSES, IncidentStatus, Level
+from .models import Incident, WorkOrder
+
+NUMBER_RE = re.compile(r"^(INC-\d{8}-\d{4,})$", re.IGNORECASE)
+
+# Each sort is backed by an index ending in the same keys (see Incident.Meta.indexes).
+SORTS: dict[str, tuple[tuple[str, ...], Any]] = {
+    "-created": (("-id",), _l("Newest first")),
+    "created": (("id",), _l("Oldest first")),
+    "level": (("level", "-id"), _l("Most severe first")),
+}
+LIST_RELATED = ("contract", "requester", "owner", "assignee", "category")
+
+
+@dataclass
+class IncidentFilters:
+    """The filters of the incident list page and list API (the same names in both)."""
+
+    status: list[str] = field(default_factory=list)
+    level: list[int] = field(default_factory=list)
+    contract: str = ""
+    assignee: str = ""
+    owner: str = ""
+    requester: str = ""
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    q: str = ""
+    sort: str = "-created"
+
+    @classmethod
+    def parse(cls, params: Any) -> IncidentFilters:
+        """Build filters from a QueryDict or dict; an unknown value is a ValidationError naming the field."""
+        def many(name: str) -> list[str]:
+            if hasattr(params, "getlist"):
+                values = params.getlist(name)
+            else:
+                raw = params.get(name)
+                values = raw if isinstance(raw, list) else ([] if raw in (None, "") else [raw])
+            out: list[str] = []
+            for v in values:
+                out.extend(p for p in str(v).split(",") if p.strip())
+            return [p.strip() for p in out]
+
+        def one(name: str) -> str:
+            value = params.get(name)
+            return "" if value is None else str(value).strip()
+
+        errors: dict[str, str] = {}
+        status = many("status")
+        bad = [s for s in status if s not in IncidentStatus.values and s != "open"]
+        if bad:
+            errors["status"] = _("Unknown status “%(value)s”.") % {"value": bad[0]}
+        levels: list[int] = []
+        for v in many("level"):
+            if v.isdigit() and int(v) in Level.values:
+                levels.append(int(v))
+            else:
+                errors["level"] = _("The level must be 1, 2, 3 or 4.")
+        dates: dict[str, dt.date | None] = {}
+        for name in ("created_from", "created_to"):
+            value = one(name)
+            try:
+                dates[name] = dt.date.fromisoformat(value) if value else None
+            except ValueError:
+                errors[name] = _("Use a date like 2026-11-22.")
+                dates[name] = None
+        sort = one("sort") or "-created"
+        if sort not in SORTS:
+            errors["sort"] = _("Unknown sort “%(value)s”.") % {"value": sort}
+        q = one("q")
+        if len(q) > 200:
+            errors["q"] = _("At most %(n)d characters.") % {"n": 200}
+        if errors:
+            raise ValidationError(fields=errors)
+        return cls(status=status, level=levels, contract=one("contract"), assignee=one("assignee"),
+                   owner=one("owner"), requester=one("requester"), created_from=dates["created_from"],
+                   created_to=dates["created_to"], q=q, sort=sort)
+
+
+def incident_queryset(*, visible_to: User) -> QuerySet[Incident]:
+    """All incidents the user may see (not yet filtered or ordered)."""
+    if not getattr(visible_to, "is_authenticated", False):
+        return Incident.objects.none()
+    return Incident.objects.filter(ticket_visibility_q(visible_to))
+
+
+def _person(value: str, viewer: User, name: str) -> Q:
+    if value == "me":
+        return Q(**{f"{name}_id": viewer.pk})
+    if value == "none":
+        return Q(**{f"{name}__isnull": True})
+    return Q(**{f"{name}__username": value})
+
+
+def incident_filter(qs: QuerySet[Incident], *, filters: IncidentFilters, viewer: User) -> QuerySet[Incident]:
+    statuses = set(filters.status)
+    if "open" in statuses:
+        statuses.discard("open")
+        statuses.update(OPEN_STATUSES)
+    if statuses:
+        qs = qs.filter(status__in=sorted(statuses))
+    if filters.level:
+        qs = qs.filter(level__in=filters.level)
+    if filters.contract:
+        qs = qs.filter(contract__code=filters.contract)
+    for name in ("assignee", "owner", "requester"):
+        value = getattr(filters, name)
+        if value:
+            qs = qs.filter(_person(value, viewer, name))
+    tz = timezone.get_current_timezone()
+    if filters.created_from:
+        qs = qs.filter(created_at__gte=dt.datetime.combine(filters.created_from, dt.time.min, tzinfo=tz))
+    if filters.created_to:
+        end = dt.datetime.combine(filters.created_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        qs = qs.filter(created_at__lt=end)
+    if filters.q:
+        if NUMBER_RE.match(filters.q):
+            qs = qs.filter(number=filters.q.upper())
+        else:
+            qs = qs.filter(title__icontains=filters.q)
+    return qs
+
+
+def incident_list(*, visible_to: User, filters: IncidentFilters, limit: int = 25, cursor: str | None = None) -> Page:
+    """One page of the incidents `visible_to` may see, filtered and sorted; related rows joined, not N+1."""
+    qs = incident_filter(incident_queryset(visible_to=visible_to), filters=filters, viewer=visible_to)
+    qs = qs.select_related(*LIST_RELATED)
+    order = SORTS[filters.sort][0]
+    return keyset_page(qs, order=order, limit=limit, cursor=cursor)
+
+
+def incident_get(*, number: str, visible_to: User) -> Incident:
+    """The incident with this number if the user may see it; NotFound otherwise (never 403: no probing)."""
+    incident = (incident_queryset(visible_to=visible_to).filter(number=str(number).upper())
+                .select_related("contract__organisation", "organisation", "requester__department", "owner",
+                                "assignee", "category__parent", "created_by").first())
+    if incident is None:
+        raise NotFound(_("There is no incident %(number)s.") % {"number": number}, code="incident_not_found")
+    return incident
+
+
+def is_service_staff(user: User, incident: Incident) -> bool:
+    return bool(access_for(user).roles_on(incident.contract_id) & (SERVICE_ROLES | {Role.REVIEWER,
+                                                                                  Role.QUALITY_MANAGER,
+                                                                                  Role.PROJECT_MANAGER}))
+
+
+def incident_timeline(*, incident: Incident, viewer: User) -> list[Activity]:
+    """The timeline of an incident; internal notes and files only for service staff."""
+    qs = Activity.objects.filter(content_type=ContentType.objects.get_for_model(Incident),
+                                 object_id=incident.pk).select_related("actor", "attachment")
+    if not is_service_staff(viewer, incident):
+        qs = qs.filter(internal=False)
+    return list(qs.order_by("id"))
+
+
+def incident_attachment_get(*, incident: Incident, attachment_id: int, viewer: User) -> Attachment:
+    att = Attachment.objects.filter(pk=attachment_id, content_type=ContentType.objects.get_for_model(Incident),
+                                    object_id=incident.pk).first()
+    if att is None or (att.internal and not is_service_staff(viewer, incident)):
+        raise NotFound()
+    return att
+
+
+def incident_work_orders(*, incident: Incident) -> list[WorkOrder]:
+    return list(incident.work_orders.select_related("engineer", "dispatched_by").order_by("id"))
+
+
+def recent_incidents_of(*, requester: User, visible_to: User, limit: int = 5) -> list[Incident]:
+    """The caller's latest incidents, for the agent on the phone (only those the agent may see)."""
+    return list(incident_queryset(visible_to=visible_to).filter(requester=requester)
+                .select_related("contract").order_by("-id")[:limit])
+
+
+def workbench_counts(*, user: User) -> dict[str, int]:
+    """Queue sizes for the agent workbench, in one aggregate query over open incidents."""
+    qs = incident_queryset(visible_to=user).filter(status__in=OPEN_STATUSES)
+    return qs.aggregate(
+        mine=Count("id", filter=Q(assignee_id=user.pk)),
+        owned=Count("id", filter=Q(owner_id=user.pk)),
+        unassigned=Count("id", filter=Q(status=IncidentStatus.NEW)),
+        level1=Count("id", filter=Q(level=1)),
+        level2=Count("id", filter=Q(level=2)),
+        level3=Count("id", filter=Q(level=3)),
+        level4=Count("id", filter=Q(level=4)),
+        open=Count("id"),
+    )
