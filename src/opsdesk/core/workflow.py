@@ -290,3 +290,23 @@ def roles_union(*parts: Iterable[str]) -> frozenset[str]:
     for part in parts:
         out.update(part)
     return frozenset(out)
+
+
+def describe_actions(workflow: Workflow, record: Any, actor: Any) -> list[dict[str, Any]]:
+    """The actions `actor` may take now, with their fields, as plain data (API `allowed_actions`, page forms)."""
+    out = []
+    for act in workflow.allowed_actions(record, actor):
+        out.append({
+            "name": act.name,
+            "label": str(act.label),
+            "description": str(act.description),
+            "style": act.style,
+            "target": act.target_for(record) if not callable(act.target) else act.target(record),
+            "fields": [
+                {"name": f.name, "label": str(f.label), "type": f.kind, "required": f.required,
+                 "max_length": f.max_length,
+                 "choices": [{"value": str(v), "label": str(lbl)} for v, lbl in f.options(record)]}
+                for f in act.fields
+            ],
+        })
+    return out
