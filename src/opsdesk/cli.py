@@ -33,7 +33,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     worker = None
     if not args.no_worker:
         # The embedded worker is a child process running the same consumer as `opsdesk worker`.
-        worker = subprocess.Popen([sys.executable, "-m", "opsdesk.cli", "worker"])  # noqa: S603
+        worker = subprocess.Popen([sys.executable, "-m", "opsdesk.cli", "worker"])
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):

@@ -155,6 +155,9 @@ class NumberSequence(models.Model):
     class Meta:
         verbose_name = _("number sequence")
 
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
+
 
 class IdempotencyKey(models.Model):
     """Remembers the response to a create made with an `Idempotency-Key` header, per user, for replay."""

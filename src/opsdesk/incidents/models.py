@@ -56,8 +56,8 @@ class Incident(TimeStampedModel, VersionedModel):
                                  verbose_name=_("contract"))
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="incidents",
                                      verbose_name=_("client organisation"))
-    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_incidents",
-                                  verbose_name=_("requester"))
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="requested_incidents", verbose_name=_("requester"))
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("logged by"))
