@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from django.contrib.auth.password_validation import validate_password
@@ -52,7 +53,8 @@ def department_create(*, by: User | None, organisation: Organisation, name: str,
 
 @transaction.atomic
 def contract_create(*, by: User | None, code: str, name: str, organisation: Organisation,
-                    service_scope: str = "", starts_on=None, ends_on=None,
+                    service_scope: str = "", starts_on: dt.date | None = None,
+                    ends_on: dt.date | None = None,
                     close_on_confirmation: bool = True) -> Contract:
     """Create a service contract with a client organisation."""
     errors = {}

@@ -16,6 +16,15 @@ class AuditedAdmin(admin.ModelAdmin):
             audit_record(actor=request.user, action=f"admin.{'change' if change else 'add'}", instance=obj,
                          after={k: str(form.cleaned_data.get(k)) for k in form.changed_data})
 
+    def save_formset(self, request, form, formset, change):
+        with transaction.atomic():
+            instances = formset.save()
+            for obj in instances:
+                audit_record(actor=request.user, action="admin.save_inline", instance=obj)
+            for obj in formset.deleted_objects:
+                audit_record(actor=request.user, action="admin.delete_inline", object_type=obj._meta.label_lower,
+                             object_id=str(obj.pk), object_repr=str(obj))
+
     def delete_model(self, request, obj):
         with transaction.atomic():
             audit_record(actor=request.user, action="admin.delete", instance=obj)

@@ -37,9 +37,9 @@ def snapshot(instance: models.Model, fields: list[str] | tuple[str, ...]) -> dic
     return out
 
 
-def audit_record(*, actor, action: str, instance: models.Model | None = None, object_type: str = "",
-                 object_id: str = "", object_repr: str = "", before: dict | None = None,
-                 after: dict | None = None) -> AuditEntry:
+def audit_record(*, actor: Any, action: str, instance: models.Model | None = None, object_type: str = "",
+                 object_id: str = "", object_repr: str = "", before: dict[str, Any] | None = None,
+                 after: dict[str, Any] | None = None) -> AuditEntry:
     """Append one audit entry. Call inside the transaction of the write it describes."""
     if instance is not None:
         object_type = object_type or instance._meta.label_lower

@@ -67,9 +67,9 @@ class Action:
 
     def target_for(self, record: Any) -> str:
         if self.target is None:
-            return record.status
+            return str(record.status)
         if callable(self.target):
-            return self.target(record)
+            return str(self.target(record))
         return self.target
 
 
@@ -274,7 +274,7 @@ def _run_automatic(workflow: Workflow, record: Any) -> None:
 
 
 def _nullable(record: Any, name: str) -> bool:
-    return record._meta.get_field(name).null
+    return bool(record._meta.get_field(name).null)
 
 
 def _display(value: Any) -> Any:

@@ -113,7 +113,8 @@ def incident_create(*, by: User, contract: Contract | None, requester: User | No
 def incident_act(*, incident: Incident, action: str, by: User, data: dict[str, Any] | None = None,
                  version: int | None = None) -> Incident:
     """Take a workflow action (accept, dispatch, resolve …) on an incident; see workflow.py."""
-    return perform(INCIDENT_WORKFLOW, record=incident, action=action, by=by, data=data, version=version)
+    result: Incident = perform(INCIDENT_WORKFLOW, record=incident, action=action, by=by, data=data, version=version)
+    return result
 
 
 
@@ -147,9 +148,10 @@ def incident_attach(*, incident: Incident, by: User, upload: UploadedFile, inter
     limit = settings.MAX_ATTACHMENT_BYTES
     if upload is None:
         raise ValidationError(fields={"file": _("Choose a file.")})
-    if upload.size > limit:
+    size = upload.size or 0
+    if size > limit:
         raise ValidationError(fields={"file": _("The file is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)}})
-    if upload.size == 0:
+    if size == 0:
         raise ValidationError(fields={"file": _("The file is empty.")})
     roles = incident_roles(by, incident)
     if not roles:
@@ -161,9 +163,9 @@ def incident_attach(*, incident: Incident, by: User, upload: UploadedFile, inter
     with transaction.atomic():
         activity = Activity.objects.create(
             content_type=ContentType.objects.get_for_model(Incident), object_id=incident.pk,
-            kind=ActivityKind.ATTACHMENT, actor=by, body=name, internal=internal, data={"size": upload.size})
+            kind=ActivityKind.ATTACHMENT, actor=by, body=name, internal=internal, data={"size": size})
         att = Attachment(content_type_id=activity.content_type_id, object_id=incident.pk, activity=activity,
-                         storage_key=secrets.token_hex(16), name=name, size=upload.size,
+                         storage_key=secrets.token_hex(16), name=name, size=size,
                          content_type_header=ctype[:120], uploaded_by=by, internal=internal)
         att.file.save(att.storage_key, upload, save=False)
         try:
@@ -172,5 +174,5 @@ def incident_attach(*, incident: Incident, by: User, upload: UploadedFile, inter
             att.file.delete(save=False)
             raise
         audit_record(actor=by, action="incident.attach", instance=incident,
-                     after={"attachment": att.pk, "name": name, "size": upload.size})
+                     after={"attachment": att.pk, "name": name, "size": size})
     return att

@@ -8,6 +8,9 @@ Besides the contract roles of DOMAIN.md, three roles come from the record itself
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
@@ -51,14 +54,14 @@ def incident_roles(user: User | None, incident: Incident) -> frozenset[str]:
 
 # --- field helpers -------------------------------------------------------------------------------------
 
-def _staff_choices(roles: frozenset[str]):
+def _staff_choices(roles: frozenset[str]) -> Callable[[Incident], list[tuple[str, str]]]:
     def choices(incident: Incident) -> list[tuple[str, str]]:
         return [(u.username, u.display_name) for u in staff_on_contract(contract_id=incident.contract_id, roles=roles)]
     return choices
 
 
-def _staff_cleaner(roles: frozenset[str]):
-    def clean(value, field: Field, incident: Incident) -> User:
+def _staff_cleaner(roles: frozenset[str]) -> Callable[[Any, Field, Incident], User]:
+    def clean(value: Any, field: Field, incident: Incident) -> User:
         user = staff_on_contract(contract_id=incident.contract_id, roles=roles).filter(username=str(value)).first()
         if user is None:
             raise ValueError(_t("“%(value)s” is not an engineer on this contract.") % {"value": value})
@@ -66,7 +69,7 @@ def _staff_cleaner(roles: frozenset[str]):
     return clean
 
 
-def _bool(value, field: Field, incident: Incident) -> bool:
+def _bool(value: Any, field: Field, incident: Incident) -> bool:
     if isinstance(value, bool):
         return value
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
@@ -76,8 +79,8 @@ ENGINEERS = frozenset({Role.ENGINEER, Role.SECOND_LINE, Role.VENDOR, Role.AGENT,
 SECOND_LINE = frozenset({Role.SECOND_LINE, Role.VENDOR})
 
 
-def _hold_choices(incident: Incident):
-    return HoldReason.choices
+def _hold_choices(incident: Incident) -> list[tuple[str, Any]]:
+    return list(HoldReason.choices)
 
 
 # --- effects -----------------------------------------------------------------------------------------
@@ -120,6 +123,10 @@ def _open_order_for(incident: Incident, user: User | None) -> WorkOrder | None:
 
 
 def _has_open_order(incident: Incident, user: User | None) -> bool:
+    # List APIs prefetch their rows' dispatched orders (selectors.incident_page_for_api): no query per row.
+    prefetched = getattr(incident, "dispatched_work_orders", None)
+    if prefetched is not None and user is not None:
+        return any(order.engineer_id == user.pk for order in prefetched)
     return _open_order_for(incident, user) is not None
 
 
@@ -172,12 +179,16 @@ def _announce(ctx: ActionContext) -> None:
     """After commit, tell other apps (SLA clocks, notifications) that an action was taken."""
     inc_id, action, from_s, to_s = ctx.record.pk, ctx.action.name, ctx.from_status, ctx.to_status
     actor_id = getattr(ctx.actor, "pk", None)
-    ctx.on_commit.append(lambda: events.incident_action_taken.send(
-        sender=Incident, incident_id=inc_id, action=action, from_status=from_s, to_status=to_s, actor_id=actor_id))
+
+    def send() -> None:
+        events.incident_action_taken.send(sender=Incident, incident_id=inc_id, action=action, from_status=from_s,
+                                          to_status=to_s, actor_id=actor_id)
+
+    ctx.on_commit.append(send)
 
 
-def _close_on_confirmation(incident: Incident, actor) -> bool:
-    return incident.contract.close_on_confirmation
+def _close_on_confirmation(incident: Incident, actor: Any) -> bool:
+    return bool(incident.contract.close_on_confirmation)
 
 
 REASON = Field("reason", _("Reason"), kind="textarea", max_length=2000)
