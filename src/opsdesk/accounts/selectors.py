@@ -38,7 +38,7 @@ class Access:
 
 def access_for(user: User) -> Access:
     """The user's grants, cached on the user object (one query per request)."""
-    cached = getattr(user, "_opsdesk_access", None)
+    cached: Access | None = getattr(user, "_opsdesk_access", None)
     if cached is not None:
         return cached
     if not getattr(user, "is_authenticated", False):
@@ -54,7 +54,7 @@ def access_for(user: User) -> Access:
                              if Role.CLIENT_CONTACT in roles)
     access = Access(roles_by_contract={k: frozenset(v) for k, v in by_contract.items()},
                     staff_contract_ids=staff, contact_org_ids=contact_orgs, org_by_contract=org_by_contract)
-    user._opsdesk_access = access
+    user._opsdesk_access = access  # type: ignore[attr-defined]
     return access
 
 
@@ -135,3 +135,25 @@ def organisation_get(*, code: str) -> Organisation:
     if org is None:
         raise NotFound(code="organisation_not_found")
     return org
+
+
+def caller_get(*, visible_to: User, username: str) -> User | None:
+    """A caller picked from `caller_lookup`, by username: only people of organisations the agent serves."""
+    username = (username or "").strip()
+    if not username:
+        return None
+    access = access_for(visible_to)
+    org_ids = {access.org_by_contract[cid] for cid in access.staff_contract_ids}
+    if not org_ids:
+        return None
+    return (User.objects.filter(is_active=True, organisation_id__in=org_ids, username=username)
+            .select_related("organisation", "department").first())
+
+
+def colleagues_of(*, user: User, limit: int = 200) -> list[User]:
+    """Contractor staff on the contracts `user` works on (the assignee / owner filter suggestions)."""
+    ids = sorted(access_for(user).staff_contract_ids)
+    if not ids:
+        return []
+    return list(User.objects.filter(is_active=True, grants__contract_id__in=ids, grants__role__in=SERVICE_ROLES)
+                .distinct().order_by("full_name", "username")[:limit])

@@ -119,6 +119,9 @@ else:
                     " PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456; PRAGMA temp_store=MEMORY;"
                 ),
             },
+            # A file, not Django's shared-cache in-memory default: there concurrent writers get "table is
+            # locked" at once instead of waiting, so tests of concurrent requests could not pass.
+            "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -174,6 +177,7 @@ USE_TZ = True
 # --- Static and uploaded files --------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
     # Attachments live outside the web root and are streamed by a view that checks visibility.

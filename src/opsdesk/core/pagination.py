@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -79,7 +80,11 @@ def keyset_page(qs: QuerySet, *, order: tuple[str, ...], limit: int, cursor: str
             qs = qs.filter(_after(_flip(order), values)).order_by(*_flip(order))
     else:
         qs = qs.order_by(*order)
-    rows = list(qs[: limit + 1])
+    try:
+        rows = list(qs[: limit + 1])
+    except (ValueError, TypeError, DjangoValidationError):
+        # a hand-made cursor whose values do not fit the sort fields' types
+        raise ValidationError(fields={"cursor": _("This page link is no longer valid.")}) from None
     more = len(rows) > limit
     rows = rows[:limit]
     if direction == "p":

@@ -18,7 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_record, snapshot
@@ -148,20 +148,20 @@ def _clean_fields(act: Action, record: Any, data: dict[str, Any]) -> dict[str, A
             raw = raw.strip()
         if raw in (None, "", [], {}):
             if fld.required:
-                errors[fld.name] = _t("This field is required.")
+                errors[fld.name] = gettext("This field is required.")
             else:
                 cleaned[fld.name] = None if fld.kind not in ("text", "textarea") else ""
             continue
         if fld.kind in ("text", "textarea"):
             raw = str(raw)
             if fld.max_length and len(raw) > fld.max_length:
-                errors[fld.name] = _t("At most %(n)d characters (you gave %(m)d).") % {
+                errors[fld.name] = gettext("At most %(n)d characters (you gave %(m)d).") % {
                     "n": fld.max_length, "m": len(raw)}
                 continue
         if fld.kind == "choice" and fld.choices is not None:
             allowed = {str(v) for v, _label in fld.options(record)}
             if str(raw) not in allowed:
-                errors[fld.name] = _t("“%(value)s” is not one of the allowed choices.") % {"value": raw}
+                errors[fld.name] = gettext("“%(value)s” is not one of the allowed choices.") % {"value": raw}
                 continue
         if fld.clean is not None:
             try:
@@ -187,25 +187,25 @@ def perform(workflow: Workflow, *, record: Any, action: str, by: Any, data: dict
     act = workflow.action(action)
     if version is not None and int(version) != record.version:
         raise Conflict(
-            _t("This record was changed by someone else (your version %(mine)s, now %(now)s). "
+            gettext("This record was changed by someone else (your version %(mine)s, now %(now)s). "
                "Reload it and try again.") % {"mine": version, "now": record.version},
             code="stale_version",
         )
     if record.status not in act.sources:
         raise Conflict(
-            _t("“%(action)s” is not possible while the status is “%(status)s”.")
+            gettext("“%(action)s” is not possible while the status is “%(status)s”.")
             % {"action": act.label, "status": workflow.status_label(record.status)},
             code="invalid_state",
         )
     roles = workflow.roles_of(by, record)
     if not (roles & act.roles):
-        raise PermissionDenied(_t("Your role does not allow “%(action)s” here.") % {"action": act.label})
+        raise PermissionDenied(gettext("Your role does not allow “%(action)s” here.") % {"action": act.label})
     if act.condition is not None and not act.condition(record, by):
-        raise PermissionDenied(_t("“%(action)s” is not open to you on this record now.") % {"action": act.label})
+        raise PermissionDenied(gettext("“%(action)s” is not open to you on this record now.") % {"action": act.label})
     cleaned = _clean_fields(act, record, data)
     comment = str(data.get("comment") or "").strip() if act.comment else ""
     if len(comment) > 10000:
-        raise ValidationError(fields={"comment": _t("At most %(n)d characters.") % {"n": 10000}})
+        raise ValidationError(fields={"comment": gettext("At most %(n)d characters.") % {"n": 10000}})
     with transaction.atomic():
         _apply(workflow, act, record, by, cleaned, comment)
         _run_automatic(workflow, record)
@@ -230,7 +230,7 @@ def _apply(workflow: Workflow, act: Action, record: Any, by: Any, cleaned: dict[
         **updates)
     if moved != 1:
         raise Conflict(
-            _t("This record was changed by someone else in the meantime. Reload it and try again."),
+            gettext("This record was changed by someone else in the meantime. Reload it and try again."),
             code="stale_version",
         )
     for name, value in updates.items():

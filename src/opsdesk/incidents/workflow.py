@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from opsdesk.accounts.choices import Role
@@ -64,7 +64,7 @@ def _staff_cleaner(roles: frozenset[str]) -> Callable[[Any, Field, Incident], Us
     def clean(value: Any, field: Field, incident: Incident) -> User:
         user = staff_on_contract(contract_id=incident.contract_id, roles=roles).filter(username=str(value)).first()
         if user is None:
-            raise ValueError(_t("“%(value)s” is not an engineer on this contract.") % {"value": value})
+            raise ValueError(gettext("“%(value)s” is not an engineer on this contract.") % {"value": value})
         return user
     return clean
 
