@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-
 from ninja.security import django_auth
 
 from opsdesk.core.api import TokenAuth, error_body
