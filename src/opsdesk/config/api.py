@@ -7,9 +7,8 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import django_auth
 
-from opsdesk.core.api import TokenAuth, error_body
+from opsdesk.core.api import SessionAuth, TokenAuth, error_body
 from opsdesk.core.errors import DomainError
 
 api = NinjaAPI(
@@ -17,7 +16,7 @@ api = NinjaAPI(
     version="1",
     description="OpsDesk IT service management. Authenticate with `Authorization: Bearer <token>` "
                 "(`opsdesk token create USER`). Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`.",
-    auth=[TokenAuth(), django_auth],
+    auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url="/docs",
@@ -33,9 +32,16 @@ def _domain_error(request, exc: DomainError):
 def _validation_error(request, exc: NinjaValidationError):
     fields: dict[str, str] = {}
     for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload", "filters")]
+        raw = list(err.get("loc", []))
+        where = raw[0] if raw else ""
+        loc = [str(p) for p in raw if p not in ("body", "query", "path", "payload", "filters")]
+        if where == "query":  # `?status=a&status=b`: the field is `status`, not `status.1`
+            loc = [p for p in loc if not p.isdigit()]
         name = ".".join(loc) or "body"
-        fields.setdefault(name, err.get("msg", _("Invalid value.")))
+        message = err.get("msg", _("Invalid value."))
+        if err.get("type") == "value_error" and err.get("ctx", {}).get("error"):
+            message = str(err["ctx"]["error"])  # our own validators' message, without pydantic's prefix
+        fields.setdefault(name, message)
     return api.create_response(request, error_body("validation_error", _("Some fields are not valid."), fields),
                                status=422)
 

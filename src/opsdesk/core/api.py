@@ -5,31 +5,95 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from ninja import Schema
 from ninja.security import HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
+from pydantic import AfterValidator
 
 from opsdesk.accounts.selectors import user_by_token
 
 from .errors import Conflict, ValidationError
 from .models import IdempotencyKey
 
+if TYPE_CHECKING:
+    from opsdesk.accounts.models import User
+
 
 class TokenAuth(HttpBearer):
     """`Authorization: Bearer <token>`; the token's owner becomes request.user."""
 
-    def authenticate(self, request: HttpRequest, token: str):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
         user = user_by_token(token)
         if user is not None:
             request.user = user
         return user
 
 
+def api_user(request: HttpRequest) -> User:
+    """The caller of an authenticated operation (the auth classes above guarantee one)."""
+    return cast("User", request.user)
+
+
+class SessionAuth(NinjaSessionAuth):
+    """The browser's login session, for pages that call the API; CSRF is checked for a logged-in session.
+
+    ninja's own `django_auth` checks CSRF before looking for a session, so a script with a missing or wrong
+    token would get a CSRF 403 instead of 401 on every POST.
+    """
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
+
+class ErrorDetail(Schema):
+    code: str
+    message: str
+    fields: dict[str, str]
+
+
+class ErrorOut(Schema):
+    """Every error of the API: a machine code, a message, and a message per invalid field."""
+
+    error: ErrorDetail
+
+
+ERROR_RESPONSES = {status: ErrorOut for status in (400, 401, 403, 404, 409, 422)}
+
+
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError(_("Null characters are not allowed."))
+    return value
+
+
+# Every free-text input of the API: PostgreSQL cannot store NUL, so it is refused up front (a 422, not a 500).
+Text = Annotated[str, AfterValidator(_no_nul)]
+
+
+def fields_with_nul(data: dict[str, Any]) -> dict[str, str]:
+    """Per-field errors for free-form input (action fields) holding a NUL anywhere, nested values included."""
+
+    def has_nul(value: Any) -> bool:
+        if isinstance(value, str):
+            return "\x00" in value
+        if isinstance(value, dict):
+            return any(has_nul(k) or has_nul(v) for k, v in value.items())
+        if isinstance(value, list | tuple):
+            return any(has_nul(v) for v in value)
+        return False
+
+    return {str(k): _("Null characters are not allowed.") for k, v in data.items() if has_nul(v)}
 
 
 def idempotent(request: HttpRequest, *, scope: str, payload: Any,
@@ -46,7 +110,7 @@ def idempotent(request: HttpRequest, *, scope: str, payload: Any,
     if len(key) > 200:
         raise ValidationError(fields={"Idempotency-Key": _("At most %(n)d characters.") % {"n": 200}})
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-    user = request.user
+    user = api_user(request)
     existing = IdempotencyKey.objects.filter(user=user, key=key, scope=scope).first()
     if existing is None:
         try:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -72,18 +73,18 @@ def keyset_page(qs: QuerySet, *, order: tuple[str, ...], limit: int, cursor: str
     fields = [k.lstrip("-") for k in order]
     direction = "n"
     base = qs
-    if cursor:
-        direction, values = _decode(cursor, len(order))
-        if direction == "n":
-            qs = qs.filter(_after(order, values)).order_by(*order)
-        else:
-            qs = qs.filter(_after(_flip(order), values)).order_by(*_flip(order))
-    else:
-        qs = qs.order_by(*order)
     try:
+        if cursor:
+            direction, values = _decode(cursor, len(order))
+            if direction == "n":
+                qs = qs.filter(_after(order, values)).order_by(*order)
+            else:
+                qs = qs.filter(_after(_flip(order), values)).order_by(*_flip(order))
+        else:
+            qs = qs.order_by(*order)
         rows = list(qs[: limit + 1])
-    except (ValueError, TypeError, DjangoValidationError):
-        # a hand-made cursor whose values do not fit the sort fields' types
+    except (ValueError, TypeError, OverflowError, DjangoValidationError, DataError):
+        # a hand-made cursor whose values do not fit the sort fields' types (or their range)
         raise ValidationError(fields={"cursor": _("This page link is no longer valid.")}) from None
     more = len(rows) > limit
     rows = rows[:limit]

@@ -1,5 +1,400 @@
-"""REST API for incidents (placeholder router; filled in below)."""
+"""REST API for incidents: create, list, detail, workflow actions and comments (mounted at /api/v1/incidents).
 
-from ninja import Router
+Handlers stay thin: every read goes through selectors.py (scoped to the caller, so what one may not see is
+a 404), every write through services.py, and `allowed_actions` comes from the workflow declaration, so the
+API, the pages and the engine never disagree about what a caller may do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import BaseModel, ConfigDict
+
+from opsdesk.accounts.models import Contract, User
+from opsdesk.accounts.selectors import contract_get
+from opsdesk.core.api import ERROR_RESPONSES, Text, api_user, fields_with_nul, idempotent
+from opsdesk.core.errors import NotFound, ValidationError
+from opsdesk.core.models import Activity
+from opsdesk.core.workflow import Action, describe_actions
+
+from . import services
+from .choices import Channel
+from .models import TITLE_MAX, Incident, IncidentCategory, WorkOrder
+from .selectors import (
+    IncidentFilters,
+    incident_get,
+    incident_page_for_api,
+    incident_timeline,
+    incident_work_orders,
+)
+from .workflow import INCIDENT_WORKFLOW
 
 router = Router(tags=["incidents"])
+
+ChannelName = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
+
+
+# --- schemas -------------------------------------------------------------------------------------------
+
+class ChoiceOut(Schema):
+    value: str
+    label: str
+
+
+class ActionFieldOut(Schema):
+    name: str
+    label: str
+    type: str = Field(description="text | textarea | choice | user | datetime | bool")
+    required: bool
+    max_length: int | None = None
+    choices: list[ChoiceOut] | None = Field(
+        None, description="The allowed values of a `choice` or `user` field (usernames). Null in list rows: "
+                          "GET the incident for them.")
+
+
+class ActionOut(Schema):
+    name: str
+    label: str
+    description: str = ""
+    style: str = "secondary"
+    target: str = Field(description="The status the incident will have after the action.")
+    fields: list[ActionFieldOut]
+
+
+class CategoryOut(Schema):
+    id: int
+    name: str
+
+
+class IncidentItemOut(Schema):
+    """An incident as a list row."""
+
+    number: str = Field(examples=["INC-20261122-0001"])
+    title: str
+    status: str
+    status_label: str
+    level: int
+    channel: str
+    category: CategoryOut | None
+    affected_system: str
+    contract: str = Field(description="Contract code.")
+    organisation: str = Field(description="Client organisation code.")
+    requester: str = Field(description="Username.")
+    owner: str | None = Field(description="Username of who accepted it (one-stop owner); null before.")
+    assignee: str | None = Field(description="Username of who works it now; null when none.")
+    version: int = Field(description="Send it back with an action; a stale one gets 409.")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    accepted_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    allowed_actions: list[ActionOut] = Field(description="The actions the caller may take now, with their fields.")
+
+
+class IncidentOut(IncidentItemOut):
+    """An incident with all its fields."""
+
+    description: str
+    symptom: str
+    operation_steps: str
+    error_message: str
+    contact_phone: str
+    created_by: str
+    solution: str
+    reject_reason: str
+    hold_reason: str
+    hold_note: str
+    escalation_reason: str
+    reopen_count: int
+    knowledge_candidate: bool
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int
+
+
+class ActivityOut(Schema):
+    id: int
+    kind: str = Field(description="created | action | comment | note | attachment | system")
+    action: str
+    from_status: str
+    to_status: str
+    actor: str | None
+    body: str
+    data: dict[str, Any]
+    internal: bool
+    created_at: dt.datetime
+    attachment: AttachmentOut | None = None
+
+
+class WorkOrderOut(Schema):
+    number: str
+    status: str
+    engineer: str
+    dispatched_by: str
+    site: str
+    instructions: str
+    created_at: dt.datetime
+    arrived_at: dt.datetime | None
+    completed_at: dt.datetime | None
+
+
+class IncidentDetailOut(IncidentOut):
+    """An incident with its timeline (internal entries only for service staff) and its work orders."""
+
+    timeline: list[ActivityOut]
+    work_orders: list[WorkOrderOut]
+
+
+class IncidentPageOut(Schema):
+    items: list[IncidentItemOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last.")
+    prev_cursor: str | None
+    count: int = Field(description="Matching incidents, counted up to a cap.")
+    count_capped: bool = Field(description="True when there are more than `count`.")
+
+
+class IncidentCreateIn(Schema):
+    title: Text = Field(max_length=TITLE_MAX)
+    description: Text = ""
+    symptom: Text = ""
+    operation_steps: Text = ""
+    error_message: Text = ""
+    channel: ChannelName = Channel.API.value  # type: ignore[valid-type]
+    level: Annotated[int, Field(ge=1, le=4, strict=True)] = Field(
+        4, description="1 system down, 2 severely degraded, 3 partly impaired, 4 consultation.")
+    category: int | None = Field(None, ge=1, le=2**63 - 1, description="Category id.")
+    affected_system: Text = ""
+    contact_phone: Text = ""
+    contract: Text = Field(description="Contract code.")
+    requester: Text | None = Field(None, description="Username; the caller when absent.")
+
+
+class ActionIn(BaseModel):
+    """`version` and `comment`, plus the action's own fields as listed in `allowed_actions`."""
+
+    # A plain pydantic model: ninja's Schema drops undeclared keys, and the action fields are those.
+
+    model_config = ConfigDict(extra="allow")
+
+    version: int | None = Field(None, ge=0, le=2**31 - 1, description="The version you saw; a stale one gets 409.")
+    comment: Text = ""
+
+
+class CommentIn(Schema):
+    body: Text = Field(min_length=1, max_length=services.TEXT_MAX)
+    internal: bool = Field(False, description="An internal note, hidden from requesters and client contacts.")
+
+
+class IncidentListParams(Schema):
+    status: list[Text] = Field([], description="Repeatable or comma-separated; `open` = every open status.")
+    level: list[Text] = Field([], description="Repeatable or comma-separated, 1-4.")
+    contract: Text = Field("", description="Contract code.")
+    assignee: Text = Field("", description="Username, `me` or `none`.")
+    owner: Text = Field("", description="Username, `me` or `none`.")
+    requester: Text = Field("", description="Username, `me` or `none`.")
+    created_from: Text = Field("", description="Date (YYYY-MM-DD, Asia/Shanghai), inclusive.")
+    created_to: Text = Field("", description="Date (YYYY-MM-DD, Asia/Shanghai), inclusive.")
+    q: Text = Field("", description="Text in the title, or an incident number.")
+    sort: Text = Field("-created", description="`-created`, `created` or `level`.")
+    limit: int = Field(25, ge=1, le=200)
+    cursor: Text | None = None
+
+
+# --- serialisation -------------------------------------------------------------------------------------
+
+def _local(value: dt.datetime | None) -> dt.datetime | None:
+    return timezone.localtime(value) if value is not None else None
+
+
+def _username(user: User | None) -> str | None:
+    return user.username if user is not None else None
+
+
+def _actions_light(incident: Incident, user: User) -> list[dict[str, Any]]:
+    """`allowed_actions` for a list row: no field choices (they would query per row and bloat the page)."""
+    return [_action_light(act, incident) for act in INCIDENT_WORKFLOW.allowed_actions(incident, user)]
+
+
+def _action_light(act: Action, incident: Incident) -> dict[str, Any]:
+    return {
+        "name": act.name, "label": str(act.label), "description": str(act.description), "style": act.style,
+        "target": act.target_for(incident),
+        "fields": [{"name": f.name, "label": str(f.label), "type": f.kind, "required": f.required,
+                    "max_length": f.max_length, "choices": None} for f in act.fields],
+    }
+
+
+def _item(incident: Incident, actions: list[dict[str, Any]]) -> dict[str, Any]:
+    category = incident.category
+    return {
+        "number": incident.number,
+        "title": incident.title,
+        "status": incident.status,
+        "status_label": INCIDENT_WORKFLOW.status_label(incident.status),
+        "level": incident.level,
+        "channel": incident.channel,
+        "category": {"id": category.pk, "name": category.name} if category is not None else None,
+        "affected_system": incident.affected_system,
+        "contract": incident.contract.code,
+        "organisation": incident.organisation.code,
+        "requester": incident.requester.username,
+        "owner": _username(incident.owner),
+        "assignee": _username(incident.assignee),
+        "version": incident.version,
+        "created_at": _local(incident.created_at),
+        "updated_at": _local(incident.updated_at),
+        "accepted_at": _local(incident.accepted_at),
+        "resolved_at": _local(incident.resolved_at),
+        "closed_at": _local(incident.closed_at),
+        "allowed_actions": actions,
+    }
+
+
+def _full(incident: Incident, user: User) -> dict[str, Any]:
+    out = _item(incident, describe_actions(INCIDENT_WORKFLOW, incident, user))
+    out.update(
+        description=incident.description, symptom=incident.symptom, operation_steps=incident.operation_steps,
+        error_message=incident.error_message, contact_phone=incident.contact_phone,
+        created_by=incident.created_by.username, solution=incident.solution,
+        reject_reason=incident.reject_reason, hold_reason=incident.hold_reason, hold_note=incident.hold_note,
+        escalation_reason=incident.escalation_reason, reopen_count=incident.reopen_count,
+        knowledge_candidate=incident.knowledge_candidate,
+    )
+    return out
+
+
+def _activity(entry: Activity) -> dict[str, Any]:
+    attachment = getattr(entry, "attachment", None)  # reverse one-to-one: absent raises, hence getattr
+    return {
+        "id": entry.pk, "kind": entry.kind, "action": entry.action, "from_status": entry.from_status,
+        "to_status": entry.to_status, "actor": _username(entry.actor), "body": entry.body,
+        "data": entry.data or {}, "internal": entry.internal, "created_at": _local(entry.created_at),
+        "attachment": ({"id": attachment.pk, "name": attachment.name, "size": attachment.size}
+                       if attachment is not None else None),
+    }
+
+
+def _work_order(order: WorkOrder) -> dict[str, Any]:
+    return {
+        "number": order.number, "status": order.status, "engineer": order.engineer.username,
+        "dispatched_by": order.dispatched_by.username, "site": order.site, "instructions": order.instructions,
+        "created_at": _local(order.created_at), "arrived_at": _local(order.arrived_at),
+        "completed_at": _local(order.completed_at),
+    }
+
+
+def _json_ready(schema: type[Schema], data: dict[str, Any]) -> dict[str, Any]:
+    """Plain JSON (ISO strings for times) as stored for Idempotency-Key replays."""
+    return schema.model_validate(data).model_dump(mode="json")
+
+
+# --- lookups of references in a create -----------------------------------------------------------------
+
+def _contract_or_none(code: str, user: User) -> Contract | None:
+    # A contract the caller holds no role on is reported exactly like one that does not exist.
+    try:
+        return contract_get(code=code.strip(), visible_to=user)
+    except NotFound:
+        return None
+
+
+def _requester_or_none(username: str | None, contract: Contract | None, user: User) -> User | None:
+    if username is None or username.strip() in ("", user.username):
+        return user
+    if contract is None:
+        return None
+    # Only people of the contract's client organisation exist for this purpose: no probing of usernames.
+    return User.objects.filter(username=username.strip(), is_active=True,
+                               organisation_id=contract.organisation_id).first()
+
+
+def _category_or_error(category_id: int | None) -> IncidentCategory | None:
+    if category_id is None:
+        return None
+    category = IncidentCategory.objects.filter(pk=category_id).first()
+    if category is None:
+        raise ValidationError(fields={"category": _("Unknown category.")})
+    return category
+
+
+# --- endpoints -----------------------------------------------------------------------------------------
+
+@router.post("", response={201: IncidentOut, **ERROR_RESPONSES}, summary="Log an incident",
+             description="Honours `Idempotency-Key`: a replay returns the first response; the same key with "
+                         "another body is a 422.")
+def incident_create(request: HttpRequest, payload: IncidentCreateIn) -> Status[dict[str, Any]]:
+    user = api_user(request)
+
+    def create() -> tuple[int, dict[str, Any]]:
+        contract = _contract_or_none(payload.contract, user)
+        incident = services.incident_create(
+            by=user, contract=contract, requester=_requester_or_none(payload.requester, contract, user),
+            title=payload.title, description=payload.description, symptom=payload.symptom,
+            operation_steps=payload.operation_steps, error_message=payload.error_message,
+            channel=payload.channel, level=payload.level, category=_category_or_error(payload.category),
+            affected_system=payload.affected_system, contact_phone=payload.contact_phone)
+        incident = incident_get(number=incident.number, visible_to=user)
+        return 201, _json_ready(IncidentOut, _full(incident, user))
+
+    return Status(*idempotent(request, scope="incidents.create", payload=payload.model_dump(), create=create))
+
+
+@router.get("", response={200: IncidentPageOut, **ERROR_RESPONSES}, summary="List incidents")
+def incident_list(request: HttpRequest, filters: Query[IncidentListParams]) -> dict[str, Any]:
+    user = api_user(request)
+    # The very parser of the list page, so that a page and the API can never filter differently.
+    parsed = IncidentFilters.parse(filters.model_dump(exclude={"limit", "cursor"}))
+    page = incident_page_for_api(visible_to=user, filters=parsed, limit=filters.limit, cursor=filters.cursor)
+    return {
+        "items": [_item(inc, _actions_light(inc, user)) for inc in page.items],
+        "next_cursor": page.next_cursor, "prev_cursor": page.prev_cursor,
+        "count": page.count, "count_capped": page.count_capped,
+    }
+
+
+@router.get("/{number}", response={200: IncidentDetailOut, **ERROR_RESPONSES}, summary="An incident with its timeline")
+def incident_detail(request: HttpRequest, number: Text) -> dict[str, Any]:
+    user = api_user(request)
+    incident = incident_get(number=number, visible_to=user)
+    out = _full(incident, user)
+    out["timeline"] = [_activity(a) for a in incident_timeline(incident=incident, viewer=user)]
+    out["work_orders"] = [_work_order(o) for o in incident_work_orders(incident=incident)]
+    return out
+
+
+@router.post("/{number}/actions/{action}", response={200: IncidentOut, **ERROR_RESPONSES}, summary="Take an action",
+             description="Stale `version` or a status that does not allow the action: 409; a role that does "
+                         "not: 403; an unknown action: 404; a missing or invalid field: 422 naming it.")
+def incident_action(request: HttpRequest, number: Text, action: Text, payload: ActionIn) -> dict[str, Any]:
+    user = api_user(request)
+    incident = incident_get(number=number, visible_to=user)
+    data = dict(payload.model_extra or {})
+    if bad := fields_with_nul(data):
+        raise ValidationError(fields=bad)
+    data["comment"] = payload.comment
+    services.incident_act(incident=incident, action=action, by=user, data=data, version=payload.version)
+    return _full(incident_get(number=number, visible_to=user), user)
+
+
+@router.post("/{number}/comments", response={201: ActivityOut, **ERROR_RESPONSES}, summary="Comment or internal note",
+             description="Honours `Idempotency-Key`.")
+def incident_comment(request: HttpRequest, number: Text, payload: CommentIn) -> Status[dict[str, Any]]:
+    user = api_user(request)
+    incident = incident_get(number=number, visible_to=user)
+
+    def create() -> tuple[int, dict[str, Any]]:
+        entry = services.incident_comment(incident=incident, by=user, body=payload.body,
+                                          internal=payload.internal)
+        return 201, _json_ready(ActivityOut, _activity(entry))
+
+    return Status(*idempotent(request, scope=f"incidents.comment:{incident.number}",
+                              payload=payload.model_dump(), create=create))
