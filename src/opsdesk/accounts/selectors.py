@@ -123,10 +123,15 @@ def caller_lookup(*, visible_to: User, query: str, limit: int = 10) -> list[User
     return list(qs.order_by("full_name", "username")[:limit])
 
 
+def api_token_get(raw: str) -> ApiToken | None:
+    """The unrevoked API token with this value, of an active user (joined), or None."""
+    return (ApiToken.objects.filter(digest=ApiToken.hash(raw), revoked=False, user__is_active=True)
+            .select_related("user").first())
+
+
 def user_by_token(raw: str) -> User | None:
     """The active user owning an unrevoked API token, or None."""
-    token = (ApiToken.objects.filter(digest=ApiToken.hash(raw), revoked=False, user__is_active=True)
-             .select_related("user").first())
+    token = api_token_get(raw)
     return token.user if token else None
 
 

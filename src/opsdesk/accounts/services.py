@@ -8,6 +8,7 @@ import secrets
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opsdesk.core.audit import audit_record, snapshot
@@ -140,3 +141,15 @@ def api_token_create(*, by: User | None, user: User, name: str = "") -> str:
     token = ApiToken.objects.create(user=user, name=name[:100], prefix=raw[:12], digest=ApiToken.hash(raw))
     audit_record(actor=by, action="api_token.create", instance=token, after={"user": user.username, "name": name})
     return raw
+
+
+TOKEN_USE_RESOLUTION = dt.timedelta(minutes=5)
+
+
+def api_token_touch(*, token: ApiToken) -> None:
+    """Note that a token was used, at most every five minutes (a write per API call would cost more than
+    knowing the minute). Not audited: it records use, not a change anyone made."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

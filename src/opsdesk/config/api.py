@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -28,6 +31,49 @@ def _domain_error(request, exc: DomainError):
     return api.create_response(request, exc.as_dict(), status=exc.status)
 
 
+# pydantic's messages are English; the ones a client meets most often are said again in the user's language.
+PYDANTIC_MESSAGES = {
+    "missing": gettext_lazy("This field is required."),
+    "int_parsing": gettext_lazy("Enter a whole number."),
+    "int_type": gettext_lazy("Enter a whole number."),
+    "int_from_float": gettext_lazy("Enter a whole number."),
+    "bool_parsing": gettext_lazy("Enter true or false."),
+    "bool_type": gettext_lazy("Enter true or false."),
+    "string_type": gettext_lazy("Enter text."),
+    "date_from_datetime_parsing": gettext_lazy("Use a date like 2026-11-22."),
+    "date_parsing": gettext_lazy("Use a date like 2026-11-22."),
+    "date_type": gettext_lazy("Use a date like 2026-11-22."),
+    "json_invalid": gettext_lazy("The request body is not valid JSON."),
+    "model_attributes_type": gettext_lazy("Send a JSON object."),
+    "dict_type": gettext_lazy("Send a JSON object."),
+    "list_type": gettext_lazy("Send a list."),
+}
+
+
+def _pydantic_message(err: dict[str, Any]) -> str:
+    ctx = err.get("ctx") or {}
+    kind = err.get("type", "")
+    if kind == "value_error" and ctx.get("error"):
+        return str(ctx["error"])  # our own validators' message, without pydantic's prefix
+    if kind == "string_too_long" and "max_length" in ctx:
+        return _("At most %(n)d characters.") % {"n": ctx["max_length"]}
+    if kind == "string_too_short" and "min_length" in ctx:
+        return _("At least %(n)d characters.") % {"n": ctx["min_length"]}
+    if kind == "greater_than_equal":
+        return _("Must be at least %(n)s.") % {"n": ctx.get("ge")}
+    if kind == "greater_than":
+        return _("Must be greater than %(n)s.") % {"n": ctx.get("gt")}
+    if kind == "less_than_equal":
+        return _("Must be at most %(n)s.") % {"n": ctx.get("le")}
+    if kind == "less_than":
+        return _("Must be less than %(n)s.") % {"n": ctx.get("lt")}
+    if kind in ("enum", "literal_error") and ctx.get("expected"):
+        return _("Must be one of: %(values)s.") % {"values": ctx["expected"]}
+    if kind in PYDANTIC_MESSAGES:
+        return str(PYDANTIC_MESSAGES[kind])
+    return str(err.get("msg") or _("Invalid value."))
+
+
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request, exc: NinjaValidationError):
     fields: dict[str, str] = {}
@@ -38,10 +84,7 @@ def _validation_error(request, exc: NinjaValidationError):
         if where == "query":  # `?status=a&status=b`: the field is `status`, not `status.1`
             loc = [p for p in loc if not p.isdigit()]
         name = ".".join(loc) or "body"
-        message = err.get("msg", _("Invalid value."))
-        if err.get("type") == "value_error" and err.get("ctx", {}).get("error"):
-            message = str(err["ctx"]["error"])  # our own validators' message, without pydantic's prefix
-        fields.setdefault(name, message)
+        fields.setdefault(name, _pydantic_message(err))
     return api.create_response(request, error_body("validation_error", _("Some fields are not valid."), fields),
                                status=422)
 

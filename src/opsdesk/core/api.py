@@ -15,7 +15,8 @@ from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 from pydantic import AfterValidator
 
-from opsdesk.accounts.selectors import user_by_token
+from opsdesk.accounts.selectors import api_token_get
+from opsdesk.accounts.services import api_token_touch
 
 from .errors import Conflict, ValidationError
 from .models import IdempotencyKey
@@ -28,10 +29,12 @@ class TokenAuth(HttpBearer):
     """`Authorization: Bearer <token>`; the token's owner becomes request.user."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = user_by_token(token)
-        if user is not None:
-            request.user = user
-        return user
+        found = api_token_get(token)
+        if found is None:
+            return None
+        api_token_touch(token=found)
+        request.user = found.user
+        return found.user
 
 
 def api_user(request: HttpRequest) -> User:
