@@ -57,3 +57,26 @@ def test_portal_list_query_count_does_not_grow_with_rows(world, login):
     few = _queries(requester, "/portal/?tab=all")
     _make(world, 35, start=5)
     assert _queries(requester, "/portal/?tab=all") == few
+
+
+DETAIL_BUDGET = 14
+
+
+def test_detail_page_query_count_does_not_grow_with_timeline_and_work_orders(world, login):
+    """Comments, state changes and work orders are fetched in bulk, not one query each."""
+    agent = login(world.agent)
+    inc = world.incident(title="详情页查询数")
+    incident_act(incident=inc, action="accept", by=world.agent)
+    url = f"/incidents/{inc.number}/"
+    agent.get(url)
+    few = _queries(agent, url)
+    from opsdesk.incidents.services import incident_comment
+
+    for i in range(12):
+        incident_comment(incident=inc, by=world.engineer if i % 2 else world.requester_a, body=f"进展 {i}",
+                         internal=bool(i % 2))
+        if i % 4 == 0:
+            incident_act(incident=inc, action="dispatch", by=world.agent, data={"engineer": "engineer2"})
+    many = _queries(agent, url)
+    assert few == many, (few, many)
+    assert many <= DETAIL_BUDGET

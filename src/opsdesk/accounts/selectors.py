@@ -162,3 +162,4 @@ def colleagues_of(*, user: User, limit: int = 200) -> list[User]:
         return []
     return list(User.objects.filter(is_active=True, grants__contract_id__in=ids, grants__role__in=SERVICE_ROLES)
                 .distinct().order_by("full_name", "username")[:limit])
+

@@ -13,7 +13,6 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from opsdesk.accounts.choices import SERVICE_ROLES, Role
 from opsdesk.accounts.models import Contract, User
 from opsdesk.accounts.selectors import caller_get, contract_list
 from opsdesk.core.errors import ValidationError
@@ -21,8 +20,8 @@ from opsdesk.core.errors import ValidationError
 from .choices import Channel, IncidentStatus, Level
 from .models import TITLE_MAX
 from .selectors import SORTS, category_list
+from .services import LOGGERS
 
-LOGGER_ROLES = SERVICE_ROLES | {Role.CLIENT_CONTACT}
 TEXT_ROWS = 3
 
 
@@ -78,7 +77,7 @@ class IncidentCreateForm(ServiceErrorsMixin, forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.contracts: list[Contract] = list(contract_list(visible_to=user, role_in=LOGGER_ROLES))
+        self.contracts: list[Contract] = list(contract_list(visible_to=user, role_in=LOGGERS))
         self.fields["contract"].widget.choices = [("", "—")] + [(c.code, str(c)) for c in self.contracts]
         if len(self.contracts) == 1:  # the usual case: an agent sits on one contract's hotline
             self.fields["contract"].initial = self.contracts[0].code
@@ -88,6 +87,15 @@ class IncidentCreateForm(ServiceErrorsMixin, forms.Form):
     def clean_contract(self) -> Contract | None:
         code = self.cleaned_data.get("contract") or ""
         return next((c for c in self.contracts if c.code == code), None)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        requester = cleaned.get("requester")
+        if cleaned.get("contract") is None and not self.data.get("contract") and requester is not None:
+            # No contract chosen: the caller's organisation decides when the agent serves it on one contract.
+            code = suggested_contract(requester, self.contracts)
+            cleaned["contract"] = next((c for c in self.contracts if c.code == code), None)
+        return cleaned
 
     def clean_requester(self) -> User | None:
         self.requester_user = caller_get(visible_to=self.user, username=self.cleaned_data.get("requester") or "")
@@ -214,3 +222,9 @@ class AttachmentForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if not allow_internal:
             del self.fields["internal"]
+
+
+def suggested_contract(person: User, contracts: list[Contract]) -> str:
+    """The code of the one contract among `contracts` with the caller's organisation, or "" (none or several)."""
+    matching = [c.code for c in contracts if c.organisation_id == person.organisation_id]
+    return matching[0] if len(matching) == 1 else ""

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from opsdesk.accounts.selectors import access_for, caller_get, caller_lookup, colleagues_of
+from opsdesk.accounts.selectors import access_for, caller_get, caller_lookup, colleagues_of, contract_list
 from opsdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from opsdesk.core.http import is_htmx, page_errors, staff_only
 from opsdesk.core.pagination import Page
@@ -28,8 +28,9 @@ from opsdesk.core.workflow import describe_actions
 
 from . import selectors, services
 from .choices import STATUS_COLOURS, Level
-from .forms import ActionForm, AttachmentForm, CommentForm, IncidentCreateForm, IncidentFilterForm
+from .forms import ActionForm, AttachmentForm, CommentForm, IncidentCreateForm, IncidentFilterForm, suggested_contract
 from .models import Incident
+from .services import LOGGERS
 from .workflow import INCIDENT_WORKFLOW
 
 WORKBENCH_ROWS = 10
@@ -156,10 +157,17 @@ def incident_create(request: HttpRequest) -> HttpResponse:
         selected = people[0]
     recent = (selectors.recent_incidents_of(requester=selected, visible_to=request.user, limit=RECENT_TICKETS)
               if selected is not None else [])
+    _suggest_contracts(people, form.contracts)
     return render(request, "incidents/incident_create.html", {
         "form": form, "caller_q": caller_q, "people": people, "selected": selected, "recent": recent,
         "searched": bool(caller_q), "level_options": level_options(form["level"].value()),
     }, status=status)
+
+
+def _suggest_contracts(people: list[Any], contracts: list[Any]) -> None:
+    """Mark each person found with the contract their incident most likely falls under (the page preselects it)."""
+    for person in people:
+        person.suggested_contract = suggested_contract(person, contracts)
 
 
 @login_required
@@ -173,6 +181,7 @@ def caller_search(request: HttpRequest) -> HttpResponse:
     selected = people[0] if len(people) == 1 else None
     recent = (selectors.recent_incidents_of(requester=selected, visible_to=request.user, limit=RECENT_TICKETS)
               if selected is not None else [])
+    _suggest_contracts(people, list(contract_list(visible_to=request.user, role_in=LOGGERS)))
     return render(request, "incidents/_caller_results.html", {
         "people": people, "selected": selected, "recent": recent, "searched": bool(query), "caller_q": query})
 

@@ -44,4 +44,20 @@
       }
     }
   });
+
+  // The caller's organisation decides the contract when the agent serves it on one contract; a contract the
+  // agent picked by hand is never overridden.
+  function suggestContract(radio) {
+    var select = document.getElementById("id_contract");
+    if (!select || !radio || !radio.checked || !radio.dataset.contract || select.dataset.touched) return;
+    select.value = radio.dataset.contract;
+  }
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target && target.id === "id_contract") target.dataset.touched = "1";
+    if (target && target.name === "requester" && target.type === "radio") suggestContract(target);
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    suggestContract(document.querySelector("#caller-results input[name='requester']:checked"));
+  });
 })();
