@@ -13,6 +13,7 @@ from typing import Any
 from django import forms, template
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext
 
 register = template.Library()
@@ -25,33 +26,45 @@ def _call(value: Any) -> Any:
     return value() if callable(value) else value
 
 
-@register.inclusion_tag("components/badge.html")
-def badge(text: Any, colour: str = "secondary", title: str = "") -> dict:
+# Badges are built in Python, not from component templates: a list page draws two per row, and rendering a
+# template per badge was a third of the list page's time (bench/RESULTS.md).
+def _badge(text: Any, colour: str, css: str = "", attrs: str = "", *args: Any) -> str:
+    return format_html('<span class="badge bg-{}-lt{}"' + attrs + ">{}</span>", colour or "secondary",
+                       f" {css}" if css else "", *args, text)
+
+
+@register.simple_tag
+def badge(text: Any, colour: str = "secondary", title: str = "") -> str:
     """A coloured Tabler badge; `colour` is a Tabler colour name (blue, orange …)."""
-    return {"text": text, "colour": colour or "secondary", "title": title}
+    if title:
+        return _badge(text, colour, "", ' title="{}"', title)
+    return _badge(text, colour)
 
 
-@register.inclusion_tag("components/status_badge.html")
-def status_badge(record: Any) -> dict:
+@register.simple_tag
+def status_badge(record: Any) -> str:
     """The record's status with the colour its choices give it (`status_colour`)."""
-    return {"text": _call(getattr(record, "get_status_display", record.status)),
-            "colour": getattr(record, "status_colour", "secondary"), "value": record.status}
+    return _badge(_call(getattr(record, "get_status_display", record.status)),
+                  getattr(record, "status_colour", "secondary"), "status-badge", ' data-status="{}"', record.status)
 
 
-@register.inclusion_tag("components/status_badge.html")
-def state_badge(workflow: Any, value: str, colours: dict | None = None) -> dict:
+@register.simple_tag
+def state_badge(workflow: Any, value: str, colours: dict | None = None) -> str:
     """A status given by its value (e.g. a timeline entry's from/to), labelled by the workflow."""
-    return {"text": workflow.status_label(value) if value else "", "value": value,
-            "colour": (colours or {}).get(value, "secondary")}
+    return _badge(workflow.status_label(value) if value else "", (colours or {}).get(value, "secondary"),
+                  "status-badge", ' data-status="{}"', value)
 
 
-@register.inclusion_tag("components/level_badge.html")
-def level_badge(record: Any, help_texts: dict | None = None) -> dict:
+@register.simple_tag
+def level_badge(record: Any, help_texts: dict | None = None) -> str:
     """A severity level (1 worst … 4) with its label; the definition, when given, as a tooltip."""
     level = record.level
     colour = getattr(record, "level_colour", None) or SEVERITY_COLOURS.get(level, "secondary")
-    return {"level": level, "text": _call(getattr(record, "get_level_display", level)), "colour": colour,
-            "help": (help_texts or {}).get(level, "")}
+    text = _call(getattr(record, "get_level_display", level))
+    help_text = (help_texts or {}).get(level, "")
+    if help_text:
+        return _badge(text, colour, "level-badge", ' data-level="{}" title="{}"', level, help_text)
+    return _badge(text, colour, "level-badge", ' data-level="{}"', level)
 
 
 def _widget_class(field: forms.BoundField) -> str:
