@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 
+from opsdesk.core.db import one_or_none
 from opsdesk.core.errors import NotFound
 
 from .choices import CLIENT_ROLES, SERVICE_ROLES, Role
@@ -88,7 +89,7 @@ def contract_list(*, visible_to: User, role_in: frozenset[str] | None = None) ->
 
 def contract_get(*, code: str, visible_to: User) -> Contract:
     """A contract by code, if the user holds any role on it; NotFound otherwise."""
-    contract = Contract.objects.filter(code=code).select_related("organisation").first()
+    contract = one_or_none(Contract.objects.filter(code=code).select_related("organisation"))
     if contract is None or contract.pk not in access_for(visible_to).roles_by_contract:
         raise NotFound(code="contract_not_found")
     return contract
@@ -125,8 +126,8 @@ def caller_lookup(*, visible_to: User, query: str, limit: int = 10) -> list[User
 
 def api_token_get(raw: str) -> ApiToken | None:
     """The unrevoked API token with this value, of an active user (joined), or None."""
-    return (ApiToken.objects.filter(digest=ApiToken.hash(raw), revoked=False, user__is_active=True)
-            .select_related("user").first())
+    return one_or_none(ApiToken.objects.filter(digest=ApiToken.hash(raw), revoked=False, user__is_active=True)
+                       .select_related("user"))
 
 
 def user_by_token(raw: str) -> User | None:
@@ -136,7 +137,7 @@ def user_by_token(raw: str) -> User | None:
 
 
 def organisation_get(*, code: str) -> Organisation:
-    org = Organisation.objects.filter(code=code).first()
+    org = one_or_none(Organisation.objects.filter(code=code))
     if org is None:
         raise NotFound(code="organisation_not_found")
     return org
@@ -151,8 +152,8 @@ def caller_get(*, visible_to: User, username: str) -> User | None:
     org_ids = {access.org_by_contract[cid] for cid in access.staff_contract_ids}
     if not org_ids:
         return None
-    return (User.objects.filter(is_active=True, organisation_id__in=org_ids, username=username)
-            .select_related("organisation", "department").first())
+    return one_or_none(User.objects.filter(is_active=True, organisation_id__in=org_ids, username=username)
+                       .select_related("organisation", "department"))
 
 
 def colleagues_of(*, user: User, limit: int = 200) -> list[User]:

@@ -22,9 +22,12 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # pytest (8.2+) announces itself in PYTEST_VERSION: tests get a throw-away data directory and run jobs inline.
 TESTING = "PYTEST_VERSION" in os.environ
 if TESTING and not env("DATA_DIR"):
+    import atexit
+    import shutil
     import tempfile
 
     os.environ["OPSDESK_DATA_DIR"] = tempfile.mkdtemp(prefix="opsdesk-test-")
+    atexit.register(shutil.rmtree, os.environ["OPSDESK_DATA_DIR"], ignore_errors=True)
 DATA_DIR = Path(env("DATA_DIR", "./var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 

@@ -1,8 +1,8 @@
 """Human-readable record numbers (INC-20261122-0001), unique under concurrent creation on every database.
 
-The counter row is bumped with one `UPDATE … RETURNING` inside the caller's transaction: PostgreSQL holds
-the row lock until commit and SQLite serialises writers, so two creators never get the same number, and a
-rolled-back creation gives its number back.
+The counter row is created or bumped with one `INSERT … ON CONFLICT DO UPDATE … RETURNING` inside the caller's
+transaction: PostgreSQL holds the row lock until commit and SQLite serialises writers, so two creators never
+get the same number, and a rolled-back creation gives its number back.
 """
 
 from __future__ import annotations
@@ -20,11 +20,8 @@ def next_number(prefix: str, *, at: dt.datetime | None = None) -> str:
     table = connection.ops.quote_name("core_numbersequence")
     with connection.cursor() as cursor:
         cursor.execute(
-            f'INSERT INTO {table} ("key", "value") VALUES (%s, 0) ON CONFLICT ("key") DO NOTHING',  # noqa: S608
-            [key],
-        )
-        cursor.execute(
-            f'UPDATE {table} SET "value" = "value" + 1 WHERE "key" = %s RETURNING "value"',  # noqa: S608
+            f'INSERT INTO {table} ("key", "value") VALUES (%s, 1) '  # noqa: S608
+            f'ON CONFLICT ("key") DO UPDATE SET "value" = {table}."value" + 1 RETURNING "value"',
             [key],
         )
         (value,) = cursor.fetchone()

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from opsdesk.accounts.models import Contract, User
 from opsdesk.accounts.selectors import contract_get
 from opsdesk.core.api import ERROR_RESPONSES, Text, api_user, fields_with_nul, idempotent
+from opsdesk.core.db import one_or_none
 from opsdesk.core.errors import NotFound, ValidationError
 from opsdesk.core.models import Activity
 from opsdesk.core.workflow import Action, describe_actions
@@ -313,14 +314,14 @@ def _requester_or_none(username: str | None, contract: Contract | None, user: Us
     if contract is None:
         return None
     # Only people of the contract's client organisation exist for this purpose: no probing of usernames.
-    return User.objects.filter(username=username.strip(), is_active=True,
-                               organisation_id=contract.organisation_id).first()
+    return one_or_none(User.objects.filter(username=username.strip(), is_active=True,
+                                           organisation_id=contract.organisation_id))
 
 
 def _category_or_error(category_id: int | None) -> IncidentCategory | None:
     if category_id is None:
         return None
-    category = IncidentCategory.objects.filter(pk=category_id).first()
+    category = one_or_none(IncidentCategory.objects.filter(pk=category_id))
     if category is None:
         raise ValidationError(fields={"category": _("Unknown category.")})
     return category
@@ -342,7 +343,7 @@ def incident_create(request: HttpRequest, payload: IncidentCreateIn) -> Status[d
             operation_steps=payload.operation_steps, error_message=payload.error_message,
             channel=payload.channel, level=payload.level, category=_category_or_error(payload.category),
             affected_system=payload.affected_system, contact_phone=payload.contact_phone)
-        incident = incident_get(number=incident.number, visible_to=user)
+        # The service's instance carries every related row the response shows: no re-read.
         return 201, _json_ready(IncidentOut, _full(incident, user))
 
     return Status(*idempotent(request, scope="incidents.create", payload=payload.model_dump(), create=create))

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from opsdesk.accounts.choices import SERVICE_ROLES, Role
 from opsdesk.accounts.models import User
 from opsdesk.accounts.selectors import access_for, ticket_visibility_q
+from opsdesk.core.db import one_or_none
 from opsdesk.core.errors import NotFound, ValidationError
 from opsdesk.core.models import Activity, Attachment
 from opsdesk.core.pagination import Page, keyset_page
@@ -153,9 +154,9 @@ def incident_list(*, visible_to: User, filters: IncidentFilters, limit: int = 25
 
 def incident_get(*, number: str, visible_to: User) -> Incident:
     """The incident with this number if the user may see it; NotFound otherwise (never 403: no probing)."""
-    incident = (incident_queryset(visible_to=visible_to).filter(number=str(number).upper())
-                .select_related("contract__organisation", "organisation", "requester__department", "owner",
-                                "assignee", "category__parent", "created_by").first())
+    incident = one_or_none(incident_queryset(visible_to=visible_to).filter(number=str(number).upper())
+                           .select_related("contract__organisation", "organisation", "requester__department",
+                                           "owner", "assignee", "category__parent", "created_by"))
     if incident is None:
         raise NotFound(_("There is no incident %(number)s.") % {"number": number}, code="incident_not_found")
     return incident
@@ -177,8 +178,8 @@ def incident_timeline(*, incident: Incident, viewer: User) -> list[Activity]:
 
 
 def incident_attachment_get(*, incident: Incident, attachment_id: int, viewer: User) -> Attachment:
-    att = Attachment.objects.filter(pk=attachment_id, content_type=ContentType.objects.get_for_model(Incident),
-                                    object_id=incident.pk).first()
+    att = one_or_none(Attachment.objects.filter(
+        pk=attachment_id, content_type=ContentType.objects.get_for_model(Incident), object_id=incident.pk))
     if att is None or (att.internal and not is_service_staff(viewer, incident)):
         raise NotFound()
     return att

@@ -98,7 +98,7 @@ def incident_create(*, by: User, contract: Contract | None, requester: User | No
             number=next_number("INC"), title=title, description=description, symptom=symptom,
             operation_steps=operation_steps, error_message=error_message, channel=channel, level=level_value,
             category=category, affected_system=affected_system, contract=contract,
-            organisation_id=contract.organisation_id, requester=requester, created_by=by,
+            organisation=contract.organisation, requester=requester, created_by=by,
             contact_phone=contact_phone or requester.phone,
         )
         Activity.objects.create(content_type=ContentType.objects.get_for_model(Incident), object_id=incident.pk,

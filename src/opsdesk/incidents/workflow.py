@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from opsdesk.accounts.choices import Role
 from opsdesk.accounts.models import User
 from opsdesk.accounts.selectors import access_for, staff_on_contract
+from opsdesk.core.db import one_or_none
 from opsdesk.core.numbering import next_number
 from opsdesk.core.workflow import SYSTEM_ROLE, Action, ActionContext, Field, Workflow
 
@@ -62,7 +63,7 @@ def _staff_choices(roles: frozenset[str]) -> Callable[[Incident], list[tuple[str
 
 def _staff_cleaner(roles: frozenset[str]) -> Callable[[Any, Field, Incident], User]:
     def clean(value: Any, field: Field, incident: Incident) -> User:
-        user = staff_on_contract(contract_id=incident.contract_id, roles=roles).filter(username=str(value)).first()
+        user = one_or_none(staff_on_contract(contract_id=incident.contract_id, roles=roles).filter(username=str(value)))
         if user is None:
             raise ValueError(gettext("“%(value)s” is not an engineer on this contract.") % {"value": value})
         return user

@@ -1,0 +1,104 @@
+"""`opsdesk demo`: every role held, every state present, logins that work, and a second run that changes nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.contrib.auth import authenticate
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+
+from opsdesk import cli
+from opsdesk.accounts.choices import Role
+from opsdesk.accounts.models import Organisation, RoleGrant, User
+from opsdesk.core.models import Activity, AuditEntry
+from opsdesk.demo import load_demo
+from opsdesk.incidents.choices import IncidentStatus
+from opsdesk.incidents.models import Incident, WorkOrder
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def logins():
+    return load_demo(incidents=40, seed=7)
+
+
+def test_every_role_is_held_and_the_three_admins_are_different_people(logins):
+    held = set(RoleGrant.objects.values_list("role", flat=True))
+    assert held == set(Role.values)
+    admins = {role: set(RoleGrant.objects.filter(role=role).values_list("user_id", flat=True))
+              for role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)}
+    assert all(len(ids) == 1 for ids in admins.values())
+    assert len(set().union(*admins.values())) == 3
+
+
+def test_every_incident_status_is_present(logins):
+    assert Incident.objects.count() == 40
+    assert set(Incident.objects.values_list("status", flat=True)) == set(IncidentStatus.values)
+
+
+def test_logins_match_the_database_and_authenticate(logins):
+    assert len({login["username"] for login in logins}) == len(logins)
+    for login in logins:
+        user = User.objects.get(username=login["username"])
+        assert user.full_name == login["full_name"]
+        assert (user.organisation.code if user.organisation else None) == login["organisation"]
+        grants = sorted((g.role, g.contract.code) for g in user.grants.select_related("contract"))
+        assert grants == sorted((r["role"], r["contract"]) for r in login["roles"])
+        assert authenticate(username=login["username"], password=login["password"]) == user
+    assert {r["role"] for login in logins for r in login["roles"]} == set(Role.values)
+    assert Organisation.objects.filter(kind="client").count() >= 3
+
+
+def test_incidents_went_through_the_services(logins):
+    incident_type = ContentType.objects.get_for_model(Incident)
+    for inc in Incident.objects.all():
+        timeline = list(Activity.objects.filter(content_type=incident_type, object_id=inc.pk).order_by("id"))
+        assert timeline[0].kind == "created"
+        actions = [a for a in timeline if a.kind == "action"]
+        # The timeline ends where the record is, one action row per change of state, one audit row per action.
+        assert (actions[-1].to_status if actions else "new") == inc.status
+        assert AuditEntry.objects.filter(object_type="incidents.incident", object_id=str(inc.pk),
+                                         action__startswith="incident.").exclude(
+            action__in=["incident.comment", "incident.note"]).count() == len(actions) + 1
+        # Numbers agree with the (simulated) creation day, and history never lies in the future.
+        assert inc.number[4:12] == timezone.localtime(inc.created_at).strftime("%Y%m%d")
+        assert all(a.created_at >= inc.created_at for a in timeline)
+        assert max(a.created_at for a in timeline) <= timezone.now()
+    assert Incident.objects.filter(created_at__lt=timezone.now() - timezone.timedelta(days=30)).exists()
+    assert not Incident.objects.filter(status=IncidentStatus.REJECTED, reject_reason="").exists()
+    assert not Incident.objects.filter(status=IncidentStatus.CLOSED, solution="").exists()
+
+
+def test_work_orders_come_from_dispatch():
+    load_demo(incidents=120, seed=3)
+    assert WorkOrder.objects.exists()
+    for order in WorkOrder.objects.select_related("incident"):
+        assert Activity.objects.filter(object_id=order.incident_id, action="dispatch").exists()
+
+
+def test_second_run_changes_nothing_and_returns_the_same_logins(logins):
+    counts = (Incident.objects.count(), User.objects.count(), AuditEntry.objects.count())
+    again = load_demo(incidents=40, seed=7)
+    assert again == logins
+    assert (Incident.objects.count(), User.objects.count(), AuditEntry.objects.count()) == counts
+
+
+def test_cli_demo_json_prints_the_logins(capsys):
+    assert cli.main(["demo", "--json", "--incidents", "15", "--seed", "5"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert isinstance(out, list) and out
+    for login in out:
+        assert set(login) >= {"username", "password", "organisation", "roles"}
+        assert isinstance(login["username"], str) and isinstance(login["password"], str)
+        assert login["organisation"] is None or isinstance(login["organisation"], str)
+        for grant in login["roles"]:
+            assert set(grant) == {"role", "contract"}
+            assert grant["role"] in Role.values
+    assert {g["role"] for login in out for g in login["roles"]} == set(Role.values)
+    assert Incident.objects.count() == 15
+    # Run twice: no error, same logins.
+    assert cli.main(["demo", "--json", "--incidents", "15", "--seed", "5"]) == 0
+    assert json.loads(capsys.readouterr().out) == out
