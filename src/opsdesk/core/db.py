@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 
-M = TypeVar("M", bound=Model)
+R = TypeVar("R")
 
 
-def one_or_none(qs: QuerySet[M]) -> M | None:
+def one_or_none(qs: QuerySet[Any, R]) -> R | None:
     """The row of a lookup by a unique key, or None.
 
     Unlike `.first()` it adds no ORDER BY: compiling the ordering (and, with select_related, its columns) was

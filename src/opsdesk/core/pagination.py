@@ -7,6 +7,7 @@ costs what page 1 costs, and counts are bounded (“1000+”) instead of a full 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,7 @@ class Page:
 
 
 def _encode(values: list[Any], direction: str) -> str:
+    values = [v.isoformat() if isinstance(v, dt.datetime | dt.date) else v for v in values]
     raw = json.dumps([direction, values], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 

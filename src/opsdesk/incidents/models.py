@@ -92,6 +92,7 @@ class Incident(TimeStampedModel, VersionedModel):
             models.Index(fields=["assignee", "status", "-id"], name="inc_assignee_idx"),
             models.Index(fields=["owner", "status", "-id"], name="inc_owner_idx"),
             models.Index(fields=["level", "status", "-id"], name="inc_level_idx"),
+            models.Index(fields=["level", "-id"], name="inc_level_sort_idx"),  # sort=level without a filter
             models.Index(fields=["created_at"], name="inc_created_idx"),
         ]
         constraints = [

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from opsdesk.accounts.choices import SERVICE_ROLES, Role
-from opsdesk.accounts.models import User
+from opsdesk.accounts.models import Contract, Organisation, User
 from opsdesk.accounts.selectors import access_for, ticket_visibility_q
 from opsdesk.core.db import one_or_none
 from opsdesk.core.errors import NotFound, ValidationError
@@ -22,7 +22,7 @@ from opsdesk.core.models import Activity, Attachment
 from opsdesk.core.pagination import Page, keyset_page
 
 from .choices import OPEN_STATUSES, IncidentStatus, Level, WorkOrderStatus
-from .models import Incident, WorkOrder
+from .models import Incident, IncidentCategory, WorkOrder
 
 NUMBER_RE = re.compile(r"^(INC-\d{8}-\d{4,})$", re.IGNORECASE)
 
@@ -32,7 +32,6 @@ SORTS: dict[str, tuple[tuple[str, ...], Any]] = {
     "created": (("id",), gettext_lazy("Oldest first")),
     "level": (("level", "-id"), gettext_lazy("Most severe first")),
 }
-LIST_RELATED = ("contract", "requester", "owner", "assignee", "category")
 
 
 @dataclass
@@ -112,7 +111,8 @@ def _person(value: str, viewer: User, name: str) -> Q:
         return Q(**{f"{name}_id": viewer.pk})
     if value == "none":
         return Q(**{f"{name}__isnull": True})
-    return Q(**{f"{name}__username": value})
+    person_id = one_or_none(User.objects.filter(username=value).values_list("id", flat=True))
+    return Q(**{f"{name}_id": person_id}) if person_id is not None else Q(pk__in=[])
 
 
 def incident_filter(qs: QuerySet[Incident], *, filters: IncidentFilters, viewer: User) -> QuerySet[Incident]:
@@ -124,8 +124,11 @@ def incident_filter(qs: QuerySet[Incident], *, filters: IncidentFilters, viewer:
         qs = qs.filter(status__in=sorted(statuses))
     if filters.level:
         qs = qs.filter(level__in=filters.level)
+    # Names become ids first, so that the planner reaches straight for the (contract, status, -id) and
+    # (assignee, status, -id) indexes instead of joining the contracts or people table and filtering.
     if filters.contract:
-        qs = qs.filter(contract__code=filters.contract)
+        contract_id = one_or_none(Contract.objects.filter(code=filters.contract).values_list("id", flat=True))
+        qs = qs.filter(contract_id=contract_id) if contract_id is not None else qs.none()
     for name in ("assignee", "owner", "requester"):
         value = getattr(filters, name)
         if value:
@@ -144,12 +147,45 @@ def incident_filter(qs: QuerySet[Incident], *, filters: IncidentFilters, viewer:
     return qs
 
 
+def _order(filters: IncidentFilters) -> tuple[str, ...]:
+    """The keyset order of a list. With a creation-date range, newest/oldest first walk the creation-time
+    index from the range's end instead of the id index from the table's end (266 ms → 0.5 ms for a week six
+    months back at 1,000,000 incidents: bench/RESULTS.md)."""
+    if (filters.created_from or filters.created_to) and filters.sort in ("-created", "created"):
+        return ("-created_at", "-id") if filters.sort == "-created" else ("created_at", "id")
+    return SORTS[filters.sort][0]
+
+
+def attach_related(incidents: list[Incident], *, organisation: bool = False) -> None:
+    """Fill in the contract, category and people of a page of incidents: one query per table.
+
+    The page query itself joins nothing: PostgreSQL spent 3–8 ms planning a five- or six-table join for
+    every list request, ten times what executing it took (bench/RESULTS.md).
+    """
+    if not incidents:
+        return
+    users = User.objects.in_bulk({i for inc in incidents for i in (inc.requester_id, inc.owner_id, inc.assignee_id)
+                                  if i is not None})
+    contracts = Contract.objects.in_bulk({inc.contract_id for inc in incidents})
+    categories = IncidentCategory.objects.in_bulk({inc.category_id for inc in incidents
+                                                   if inc.category_id is not None})
+    orgs = Organisation.objects.in_bulk({inc.organisation_id for inc in incidents}) if organisation else {}
+    for inc in incidents:
+        inc.contract = contracts[inc.contract_id]
+        inc.requester = users[inc.requester_id]
+        inc.owner = users.get(inc.owner_id) if inc.owner_id else None
+        inc.assignee = users.get(inc.assignee_id) if inc.assignee_id else None
+        inc.category = categories.get(inc.category_id) if inc.category_id else None
+        if organisation:
+            inc.organisation = orgs[inc.organisation_id]
+
+
 def incident_list(*, visible_to: User, filters: IncidentFilters, limit: int = 25, cursor: str | None = None) -> Page:
-    """One page of the incidents `visible_to` may see, filtered and sorted; related rows joined, not N+1."""
+    """One page of the incidents `visible_to` may see, filtered and sorted; related rows in bulk, not N+1."""
     qs = incident_filter(incident_queryset(visible_to=visible_to), filters=filters, viewer=visible_to)
-    qs = qs.select_related(*LIST_RELATED)
-    order = SORTS[filters.sort][0]
-    return keyset_page(qs, order=order, limit=limit, cursor=cursor)
+    page = keyset_page(qs, order=_order(filters), limit=limit, cursor=cursor)
+    attach_related(page.items)
+    return page
 
 
 def incident_get(*, number: str, visible_to: User) -> Incident:
@@ -214,15 +250,17 @@ def incident_page_for_api(*, visible_to: User, filters: IncidentFilters, limit: 
                           cursor: str | None = None) -> Page:
     """incident_list, plus what API rows need without a query per row.
 
-    The organisation is joined, and the page's dispatched work orders are prefetched into
+    The organisation is filled in too, and the page's dispatched work orders are prefetched into
     `dispatched_work_orders`, which the `record_arrival` condition reads instead of querying (one query
     per page, however many rows).
     """
     qs = incident_filter(incident_queryset(visible_to=visible_to), filters=filters, viewer=visible_to)
-    qs = qs.select_related(*LIST_RELATED, "organisation").prefetch_related(Prefetch(
+    qs = qs.prefetch_related(Prefetch(
         "work_orders", queryset=WorkOrder.objects.filter(status=WorkOrderStatus.DISPATCHED).order_by("id"),
         to_attr="dispatched_work_orders"))
-    return keyset_page(qs, order=SORTS[filters.sort][0], limit=limit, cursor=cursor)
+    page = keyset_page(qs, order=_order(filters), limit=limit, cursor=cursor)
+    attach_related(page.items, organisation=True)
+    return page
 
 
 def category_list() -> QuerySet:
