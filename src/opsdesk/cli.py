@@ -44,6 +44,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             self.cfg.set("threads", args.threads)
             self.cfg.set("accesslog", "-" if settings.DEBUG else None)
             self.cfg.set("timeout", 60)
+            # gunicorn's control socket defaults to one path per user: keep it per data directory so that
+            # two OpsDesk instances on one machine do not take each other's.
+            self.cfg.set("control_socket", str(settings.DATA_DIR / "gunicorn.ctl"))
 
         def load(self):
             from opsdesk.config.wsgi import application
