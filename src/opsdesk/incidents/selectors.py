@@ -156,28 +156,36 @@ def _order(filters: IncidentFilters) -> tuple[str, ...]:
     return SORTS[filters.sort][0]
 
 
-def attach_related(incidents: list[Incident], *, organisation: bool = False) -> None:
-    """Fill in the contract, category and people of a page of incidents: one query per table.
+def attach_related(incidents: list[Incident], *, organisation: bool = False, detail: bool = False) -> None:
+    """Fill in the contract, category and people of incidents: one query per table, no joins.
 
-    The page query itself joins nothing: PostgreSQL spent 3–8 ms planning a five- or six-table join for
-    every list request, ten times what executing it took (bench/RESULTS.md).
+    The incident query itself joins nothing: PostgreSQL spent 3–8 ms planning a five- to seven-table join
+    for every list or detail request, ten times what executing it took (bench/RESULTS.md). `detail` adds
+    what one incident's page shows besides: who logged it, the requester's department, the category's parent.
     """
     if not incidents:
         return
-    users = User.objects.in_bulk({i for inc in incidents for i in (inc.requester_id, inc.owner_id, inc.assignee_id)
-                                  if i is not None})
+    people = {i for inc in incidents for i in (inc.requester_id, inc.owner_id, inc.assignee_id) if i is not None}
+    if detail:
+        people |= {inc.created_by_id for inc in incidents}
+    user_qs = User.objects.select_related("department") if detail else User.objects.all()
+    users = user_qs.in_bulk(people)
     contracts = Contract.objects.in_bulk({inc.contract_id for inc in incidents})
-    categories = IncidentCategory.objects.in_bulk({inc.category_id for inc in incidents
-                                                   if inc.category_id is not None})
-    orgs = Organisation.objects.in_bulk({inc.organisation_id for inc in incidents}) if organisation else {}
+    category_qs = IncidentCategory.objects.select_related("parent") if detail else IncidentCategory.objects.all()
+    categories = category_qs.in_bulk({inc.category_id for inc in incidents if inc.category_id is not None})
+    orgs = (Organisation.objects.in_bulk({inc.organisation_id for inc in incidents})
+            if organisation or detail else {})
     for inc in incidents:
         inc.contract = contracts[inc.contract_id]
         inc.requester = users[inc.requester_id]
         inc.owner = users.get(inc.owner_id) if inc.owner_id else None
         inc.assignee = users.get(inc.assignee_id) if inc.assignee_id else None
         inc.category = categories.get(inc.category_id) if inc.category_id else None
-        if organisation:
+        if orgs:
             inc.organisation = orgs[inc.organisation_id]
+            inc.contract.organisation = inc.organisation  # a contract's client is the incident's
+        if detail:
+            inc.created_by = users[inc.created_by_id]
 
 
 def incident_list(*, visible_to: User, filters: IncidentFilters, limit: int = 25, cursor: str | None = None) -> Page:
@@ -190,11 +198,10 @@ def incident_list(*, visible_to: User, filters: IncidentFilters, limit: int = 25
 
 def incident_get(*, number: str, visible_to: User) -> Incident:
     """The incident with this number if the user may see it; NotFound otherwise (never 403: no probing)."""
-    incident = one_or_none(incident_queryset(visible_to=visible_to).filter(number=str(number).upper())
-                           .select_related("contract__organisation", "organisation", "requester__department",
-                                           "owner", "assignee", "category__parent", "created_by"))
+    incident = one_or_none(incident_queryset(visible_to=visible_to).filter(number=str(number).upper()))
     if incident is None:
         raise NotFound(_("There is no incident %(number)s.") % {"number": number}, code="incident_not_found")
+    attach_related([incident], detail=True)
     return incident
 
 
