@@ -37,14 +37,8 @@ class AuditedAdmin(admin.ModelAdmin):
             super().delete_queryset(request, queryset)
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """Read-only: the audit trail is append-only."""
-
-    list_display = ("created_at", "actor_name", "action", "object_type", "object_repr", "source_ip")
-    list_filter = ("action", "object_type")
-    search_fields = ("actor_name", "object_repr", "object_id")
-    date_hierarchy = "created_at"
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shows records without add, change or delete: for records that change only through services."""
 
     def has_add_permission(self, request):
         return False
@@ -54,3 +48,13 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """Read-only: the audit trail is append-only."""
+
+    list_display = ("created_at", "actor_name", "action", "object_type", "object_repr", "source_ip")
+    list_filter = ("action", "object_type")
+    search_fields = ("actor_name", "object_repr", "object_id")
+    date_hierarchy = "created_at"

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from opsdesk.core.admin import AuditedAdmin
+from opsdesk.core.admin import AuditedAdmin, ReadOnlyAdmin
 
 from .models import Incident, IncidentCategory
 
@@ -13,7 +13,7 @@ class IncidentCategoryAdmin(AuditedAdmin):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(ReadOnlyAdmin):
     """Read-only: incidents change only through the workflow (pages and API), never by direct edit."""
 
     list_display = ("number", "title", "status", "level", "contract", "requester", "owner", "assignee")
@@ -21,12 +21,3 @@ class IncidentAdmin(admin.ModelAdmin):
     list_filter = ("status", "level")
     search_fields = ("number", "title")
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

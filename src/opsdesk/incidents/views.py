@@ -128,6 +128,18 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 # --- create on the phone --------------------------------------------------------------------------
 
+def create_from_form(request: HttpRequest, form: Any) -> Incident | None:
+    """Log the incident a bound create form describes (staff or portal form); None when the input is not
+    valid, the form then carrying every message by its field (the service's checks included)."""
+    if not form.is_valid():
+        return None
+    try:
+        return services.incident_create(by=request.user, **form.service_kwargs())
+    except ValidationError as exc:
+        form.apply_service_errors(exc)
+        return None
+
+
 @login_required
 @page_errors
 @staff_only
@@ -137,14 +149,10 @@ def incident_create(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = IncidentCreateForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                incident = services.incident_create(by=request.user, **form.service_kwargs())
-            except ValidationError as exc:
-                form.apply_service_errors(exc)
-            else:
-                messages.success(request, _("Incident %(number)s logged.") % {"number": incident.number})
-                return redirect(incident.get_absolute_url())
+        incident = create_from_form(request, form)
+        if incident is not None:
+            messages.success(request, _("Incident %(number)s logged.") % {"number": incident.number})
+            return redirect(incident.get_absolute_url())
         status = 422
     else:
         form = IncidentCreateForm(user=request.user)

@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opsdesk.accounts.selectors import access_for
-from opsdesk.core.errors import ValidationError
 from opsdesk.core.http import page_errors
-from opsdesk.incidents import selectors, services
+from opsdesk.incidents import selectors
 from opsdesk.incidents.views import (
     add_attachment,
     add_comment,
+    create_from_form,
     detail_context,
     level_options,
     list_page,
@@ -59,15 +59,11 @@ def incident_create(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = PortalIncidentForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                incident = services.incident_create(by=request.user, **form.service_kwargs())
-            except ValidationError as exc:
-                form.apply_service_errors(exc)
-            else:
-                messages.success(request, _("Thank you. Your problem was recorded as %(number)s; we will contact "
-                                            "you.") % {"number": incident.number})
-                return redirect(_detail_url(incident.number))
+        incident = create_from_form(request, form)
+        if incident is not None:
+            messages.success(request, _("Thank you. Your problem was recorded as %(number)s; we will contact "
+                                        "you.") % {"number": incident.number})
+            return redirect(_detail_url(incident.number))
         status = 422
     else:
         form = PortalIncidentForm(user=request.user)
