@@ -167,7 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=os.environ.get("OPSDESK_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("OPSDESK_PORT", "8000")))
     p.add_argument("--workers", type=int, default=int(os.environ.get("OPSDESK_WEB_WORKERS", "2")))
-    p.add_argument("--threads", type=int, default=int(os.environ.get("OPSDESK_WEB_THREADS", "4")))
+    # One thread per process: on CPU-bound Django, threads only queue on the GIL (bench/RESULTS.md); idle
+    # keep-alive connections wait in gthread's poller, not in a thread.
+    p.add_argument("--threads", type=int, default=int(os.environ.get("OPSDESK_WEB_THREADS", "1")))
     p.add_argument("--no-worker", action="store_true", help="do not start the embedded background worker")
     p.set_defaults(func=cmd_serve)
 
