@@ -7,7 +7,6 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Schema
@@ -18,8 +17,8 @@ from pydantic import AfterValidator
 from opsdesk.accounts.selectors import api_token_get
 from opsdesk.accounts.services import api_token_touch
 
-from .errors import Conflict, ValidationError
-from .models import IdempotencyKey
+from .errors import ValidationError
+from .services import idempotency_run
 
 if TYPE_CHECKING:
     from opsdesk.accounts.models import User
@@ -101,36 +100,11 @@ def fields_with_nul(data: dict[str, Any]) -> dict[str, str]:
 
 def idempotent(request: HttpRequest, *, scope: str, payload: Any,
                create: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
-    """Run `create` once per (user, Idempotency-Key, scope); a replay returns the first response.
-
-    The key row is inserted in the same transaction as the creation, so a crash leaves neither, and two
-    concurrent requests with one key cannot both create (the unique constraint makes the second wait, then
-    fail; it then reads the stored response). Reusing a key for a different payload is a 422.
-    """
+    """Honour the request's `Idempotency-Key` header around `create` (see core.services.idempotency_run)."""
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
         return create()
     if len(key) > 200:
         raise ValidationError(fields={"Idempotency-Key": _("At most %(n)d characters.") % {"n": 200}})
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-    user = api_user(request)
-    existing = IdempotencyKey.objects.filter(user=user, key=key, scope=scope).first()
-    if existing is None:
-        try:
-            with transaction.atomic():
-                record = IdempotencyKey.objects.create(user=user, key=key, scope=scope, request_hash=digest)
-                status, body = create()
-                record.status_code, record.response = status, body
-                record.save(update_fields=["status_code", "response"])
-                return status, body
-        except IntegrityError:
-            existing = IdempotencyKey.objects.filter(user=user, key=key, scope=scope).first()
-            if existing is None:
-                raise
-    if existing.request_hash != digest:
-        raise ValidationError(_("This Idempotency-Key was already used for a different request."),
-                              fields={"Idempotency-Key": _("Already used for a different request.")},
-                              code="idempotency_key_reused")
-    if existing.status_code is None:
-        raise Conflict(_("A request with this Idempotency-Key is still being processed."))
-    return existing.status_code, existing.response
+    return idempotency_run(user=api_user(request), key=key, scope=scope, request_hash=digest, create=create)
