@@ -106,13 +106,18 @@ def requesters_for_contract(*, contract: Contract) -> QuerySet[User]:
     return User.objects.filter(is_active=True, organisation_id=contract.organisation_id)
 
 
+def _served_org_ids(user: User) -> set[int]:
+    """The client organisations `user` serves as contractor staff (whose people may call the hotline)."""
+    access = access_for(user)
+    return {access.org_by_contract[cid] for cid in access.staff_contract_ids}
+
+
 def caller_lookup(*, visible_to: User, query: str, limit: int = 10) -> list[User]:
     """Find callers by phone number or name among the client organisations the agent serves."""
     query = query.strip()
     if not query:
         return []
-    access = access_for(visible_to)
-    org_ids = {access.org_by_contract[cid] for cid in access.staff_contract_ids}
+    org_ids = _served_org_ids(visible_to)
     if not org_ids:
         return []
     qs = User.objects.filter(is_active=True, organisation_id__in=org_ids).select_related(
@@ -148,8 +153,7 @@ def caller_get(*, visible_to: User, username: str) -> User | None:
     username = (username or "").strip()
     if not username:
         return None
-    access = access_for(visible_to)
-    org_ids = {access.org_by_contract[cid] for cid in access.staff_contract_ids}
+    org_ids = _served_org_ids(visible_to)
     if not org_ids:
         return None
     return one_or_none(User.objects.filter(is_active=True, organisation_id__in=org_ids, username=username)

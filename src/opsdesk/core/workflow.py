@@ -292,8 +292,12 @@ def roles_union(*parts: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-def describe_actions(workflow: Workflow, record: Any, actor: Any) -> list[dict[str, Any]]:
-    """The actions `actor` may take now, with their fields, as plain data (API `allowed_actions`, page forms)."""
+def describe_actions(workflow: Workflow, record: Any, actor: Any, *,
+                     with_choices: bool = True) -> list[dict[str, Any]]:
+    """The actions `actor` may take now, with their fields, as plain data (API `allowed_actions`, page forms).
+
+    Without `with_choices`, fields carry `choices: None`: list rows skip the per-row queries of user pickers.
+    """
     out = []
     for act in workflow.allowed_actions(record, actor):
         out.append({
@@ -305,7 +309,8 @@ def describe_actions(workflow: Workflow, record: Any, actor: Any) -> list[dict[s
             "fields": [
                 {"name": f.name, "label": str(f.label), "type": f.kind, "required": f.required,
                  "max_length": f.max_length,
-                 "choices": [{"value": str(v), "label": str(lbl)} for v, lbl in f.options(record)]}
+                 "choices": ([{"value": str(v), "label": str(lbl)} for v, lbl in f.options(record)]
+                             if with_choices else None)}
                 for f in act.fields
             ],
         })

@@ -17,18 +17,19 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
 from opsdesk.accounts.models import Contract, User
-from opsdesk.accounts.selectors import contract_get
+from opsdesk.accounts.selectors import contract_get, requesters_for_contract
 from opsdesk.core.api import ERROR_RESPONSES, Text, api_user, fields_with_nul, idempotent
 from opsdesk.core.db import one_or_none
 from opsdesk.core.errors import NotFound, ValidationError
 from opsdesk.core.models import Activity
-from opsdesk.core.workflow import Action, describe_actions
+from opsdesk.core.workflow import describe_actions
 
 from . import services
 from .choices import Channel
 from .models import TITLE_MAX, Incident, IncidentCategory, WorkOrder
 from .selectors import (
     IncidentFilters,
+    category_get,
     incident_get,
     incident_page_for_api,
     incident_timeline,
@@ -222,16 +223,7 @@ def _username(user: User | None) -> str | None:
 
 def _actions_light(incident: Incident, user: User) -> list[dict[str, Any]]:
     """`allowed_actions` for a list row: no field choices (they would query per row and bloat the page)."""
-    return [_action_light(act, incident) for act in INCIDENT_WORKFLOW.allowed_actions(incident, user)]
-
-
-def _action_light(act: Action, incident: Incident) -> dict[str, Any]:
-    return {
-        "name": act.name, "label": str(act.label), "description": str(act.description), "style": act.style,
-        "target": act.target_for(incident),
-        "fields": [{"name": f.name, "label": str(f.label), "type": f.kind, "required": f.required,
-                    "max_length": f.max_length, "choices": None} for f in act.fields],
-    }
+    return describe_actions(INCIDENT_WORKFLOW, incident, user, with_choices=False)
 
 
 def _item(incident: Incident, actions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -314,14 +306,13 @@ def _requester_or_none(username: str | None, contract: Contract | None, user: Us
     if contract is None:
         return None
     # Only people of the contract's client organisation exist for this purpose: no probing of usernames.
-    return one_or_none(User.objects.filter(username=username.strip(), is_active=True,
-                                           organisation_id=contract.organisation_id))
+    return one_or_none(requesters_for_contract(contract=contract).filter(username=username.strip()))
 
 
 def _category_or_error(category_id: int | None) -> IncidentCategory | None:
     if category_id is None:
         return None
-    category = one_or_none(IncidentCategory.objects.filter(pk=category_id))
+    category = category_get(pk=category_id)
     if category is None:
         raise ValidationError(fields={"category": _("Unknown category.")})
     return category

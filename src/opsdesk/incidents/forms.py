@@ -122,7 +122,7 @@ class IncidentCreateForm(ServiceErrorsMixin, forms.Form):
 PERSON_ATTRS = {"list": "people-choices", "placeholder": _("me / none / username")}
 
 
-class IncidentFilterForm(forms.Form):
+class IncidentFilterForm(ServiceErrorsMixin, forms.Form):
     """Renders the list filters; IncidentFilters.parse (shared with the API) is what judges them."""
 
     q = forms.CharField(label=_("Search"), required=False, widget=forms.TextInput(attrs={
@@ -147,10 +147,6 @@ class IncidentFilterForm(forms.Form):
         self.fields["contract"].widget.choices = [("", _("Any contract")),
                                                   *((c.code, str(c)) for c in contract_list(visible_to=user))]
         self.fields["sort"].widget.choices = [(key, label) for key, (_order, label) in SORTS.items()]
-
-    def apply_errors(self, fields: dict[str, str]) -> None:
-        for name, message in fields.items():
-            self.add_error(name if name in self.fields else None, message)
 
 
 def _action_field(spec: dict[str, Any]) -> forms.Field:
@@ -192,9 +188,6 @@ class ActionForm(ServiceErrorsMixin, forms.Form):
 
     def service_data(self) -> dict[str, Any]:
         return {spec["name"]: self.cleaned_data.get(spec["name"]) for spec in self.action["fields"]}
-
-    def field_names(self) -> list[str]:
-        return [spec["name"] for spec in self.action["fields"]]
 
 
 class CommentForm(ServiceErrorsMixin, forms.Form):

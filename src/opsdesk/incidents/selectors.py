@@ -205,10 +205,12 @@ def incident_get(*, number: str, visible_to: User) -> Incident:
     return incident
 
 
+INTERNAL_READERS = SERVICE_ROLES | {Role.REVIEWER, Role.QUALITY_MANAGER}
+
+
 def is_service_staff(user: User, incident: Incident) -> bool:
-    return bool(access_for(user).roles_on(incident.contract_id) & (SERVICE_ROLES | {Role.REVIEWER,
-                                                                                  Role.QUALITY_MANAGER,
-                                                                                  Role.PROJECT_MANAGER}))
+    """Whether `user` works this incident's contract, and so reads and writes its internal notes and files."""
+    return bool(access_for(user).roles_on(incident.contract_id) & INTERNAL_READERS)
 
 
 def incident_timeline(*, incident: Incident, viewer: User) -> list[Activity]:
@@ -268,6 +270,11 @@ def incident_page_for_api(*, visible_to: User, filters: IncidentFilters, limit: 
     page = keyset_page(qs, order=_order(filters), limit=limit, cursor=cursor)
     attach_related(page.items, organisation=True)
     return page
+
+
+def category_get(*, pk: int) -> IncidentCategory | None:
+    """A category by id, active or not (the service says why an inactive one cannot be used)."""
+    return one_or_none(IncidentCategory.objects.filter(pk=pk).select_related("parent"))
 
 
 def category_list() -> QuerySet:

@@ -24,6 +24,7 @@ from opsdesk.core.workflow import perform
 from . import events
 from .choices import Channel, Level
 from .models import TITLE_MAX, Incident, IncidentCategory
+from .selectors import is_service_staff
 from .workflow import INCIDENT_WORKFLOW, incident_roles
 
 TEXT_MAX = 20000
@@ -119,10 +120,6 @@ def incident_act(*, incident: Incident, action: str, by: User, data: dict[str, A
 
 
 
-def _may_write_internal(by: User, incident: Incident) -> bool:
-    return bool(incident_roles(by, incident) & (SERVICE_ROLES | {Role.REVIEWER, Role.QUALITY_MANAGER}))
-
-
 @transaction.atomic
 def incident_comment(*, incident: Incident, by: User, body: str, internal: bool = False) -> Activity:
     """Add a comment (visible to the requester) or an internal note (staff only) to the timeline."""
@@ -133,7 +130,7 @@ def incident_comment(*, incident: Incident, by: User, body: str, internal: bool 
     roles = incident_roles(by, incident)
     if not roles:
         raise NotFound()
-    if internal and not _may_write_internal(by, incident):
+    if internal and not is_service_staff(by, incident):
         raise PermissionDenied(_("Only service staff may write internal notes."))
     activity = Activity.objects.create(
         content_type=ContentType.objects.get_for_model(Incident), object_id=incident.pk,
@@ -156,7 +153,7 @@ def incident_attach(*, incident: Incident, by: User, upload: UploadedFile, inter
     roles = incident_roles(by, incident)
     if not roles:
         raise NotFound()
-    if internal and not _may_write_internal(by, incident):
+    if internal and not is_service_staff(by, incident):
         raise PermissionDenied(_("Only service staff may attach internal files."))
     name = (upload.name or "file").replace("\\", "/").rsplit("/", 1)[-1][:255]
     ctype = upload.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"

@@ -118,7 +118,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             page = list_page(request, selectors.IncidentFilters.parse(request.GET))
             status = 200
         except ValidationError as exc:
-            form.apply_errors(exc.fields)
+            form.apply_service_errors(exc)
     context = {"form": form, "page": page}
     if is_htmx(request) and not request.htmx.history_restore_request:
         return render(request, "incidents/_incident_results.html", context, status=status)
@@ -279,8 +279,7 @@ def take_action(request: HttpRequest, incident: Incident, action_name: str, *, t
     except PermissionDenied as exc:
         messages.error(request, exc.message)
         return render(request, template, detail_context(request, incident), status=403)
-    label = str(next((a.label for a in INCIDENT_WORKFLOW.actions if a.name == action_name), action_name))
-    messages.success(request, _("Done: %(action)s.") % {"action": label})
+    messages.success(request, _("Done: %(action)s.") % {"action": spec["label"]})
     return redirect(success_url)
 
 
