@@ -49,7 +49,7 @@ from opsdesk.demo_content import (
 )
 from opsdesk.incidents.choices import Channel, HoldReason, IncidentStatus
 from opsdesk.incidents.models import IncidentCategory
-from opsdesk.incidents.services import incident_act, incident_comment, incident_create
+from opsdesk.incidents.services import incident_act, incident_category_create, incident_comment, incident_create
 
 S = IncidentStatus
 DEMO_PASSWORD = "demo1234"  # noqa: S105  (published on purpose: printed with the logins)
@@ -239,10 +239,9 @@ def _build_world(rng: random.Random, start: dt.datetime) -> World:
 
     categories: dict[tuple[str, str], IncidentCategory] = {}
     for parent_name, children in CATEGORIES.items():
-        parent, _created = IncidentCategory.objects.get_or_create(parent=None, name=parent_name)
+        parent = incident_category_create(by=None, name=parent_name)
         for child in children:
-            categories[(parent_name, child)], _created = IncidentCategory.objects.get_or_create(
-                parent=parent, name=child)
+            categories[(parent_name, child)] = incident_category_create(by=None, name=child, parent=parent)
     return World(users=users, orgs=orgs, contracts=crews, requesters=requesters, contacts=contacts,
                  departments=departments, categories=categories)
 

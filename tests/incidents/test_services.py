@@ -131,3 +131,16 @@ def test_internal_notes_are_staff_only(world):
     incident_comment(incident=inc, by=world.requester_a, body="还是打不出来")
     incident_comment(incident=inc, by=world.engineer, body="疑似驱动问题", internal=True)
     assert Activity.objects.filter(object_id=inc.pk, internal=True).count() == 1
+
+
+def test_category_create_is_audited_once_and_refuses_an_empty_name(db):
+    from opsdesk.incidents.services import incident_category_create
+
+    parent = incident_category_create(by=None, name="硬件")
+    child = incident_category_create(by=None, name="打印机", parent=parent)
+    assert incident_category_create(by=None, name="打印机", parent=parent) == child
+    assert str(child) == "硬件 / 打印机"
+    assert AuditEntry.objects.filter(action="incident_category.create").count() == 2
+    with pytest.raises(ValidationError) as err:
+        incident_category_create(by=None, name="  ")
+    assert "name" in err.value.fields

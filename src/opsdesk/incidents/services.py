@@ -173,3 +173,18 @@ def incident_attach(*, incident: Incident, by: User, upload: UploadedFile, inter
         audit_record(actor=by, action="incident.attach", instance=incident,
                      after={"attachment": att.pk, "name": name, "size": size})
     return att
+
+
+@transaction.atomic
+def incident_category_create(*, by: User | None, name: str, parent: IncidentCategory | None = None) -> IncidentCategory:
+    """Create an incident category (under `parent` for the second level); an existing one is returned as is."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError(fields={"name": _("This field is required.")})
+    if len(name) > 100:
+        raise ValidationError(fields={"name": _("At most %(n)d characters.") % {"n": 100}})
+    category, created = IncidentCategory.objects.get_or_create(parent=parent, name=name)
+    if created:
+        audit_record(actor=by, action="incident_category.create", instance=category,
+                     after={"name": name, "parent": parent.pk if parent else None})
+    return category
