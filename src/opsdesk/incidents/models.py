@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opsdesk.core.models import TimeStampedModel, VersionedModel
 
-from .choices import STATUS_COLOURS, Channel, HoldReason, IncidentStatus, Level, WorkOrderStatus
+from .choices import LEVEL_COLOURS, STATUS_COLOURS, Channel, HoldReason, IncidentStatus, Level, WorkOrderStatus
 
 TITLE_MAX = 200
 
@@ -106,6 +106,10 @@ class Incident(TimeStampedModel, VersionedModel):
     @property
     def status_colour(self) -> str:
         return STATUS_COLOURS.get(self.status, "secondary")
+
+    @property
+    def level_colour(self) -> str:
+        return LEVEL_COLOURS.get(self.level, "secondary")
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse

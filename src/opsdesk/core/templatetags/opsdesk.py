@@ -18,9 +18,6 @@ from django.utils.translation import gettext
 
 register = template.Library()
 
-# Severity ranks (1 = worst) when a record does not name its own colour.
-SEVERITY_COLOURS = {1: "red", 2: "orange", 3: "yellow", 4: "azure"}
-
 
 def _call(value: Any) -> Any:
     return value() if callable(value) else value
@@ -59,7 +56,7 @@ def state_badge(workflow: Any, value: str, colours: dict | None = None) -> str:
 def level_badge(record: Any, help_texts: dict | None = None) -> str:
     """A severity level (1 worst … 4) with its label; the definition, when given, as a tooltip."""
     level = record.level
-    colour = getattr(record, "level_colour", None) or SEVERITY_COLOURS.get(level, "secondary")
+    colour = getattr(record, "level_colour", None) or "secondary"
     text = _call(getattr(record, "get_level_display", level))
     help_text = (help_texts or {}).get(level, "")
     if help_text:
