@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "opsdesk.core",
     "opsdesk.accounts",
+    "opsdesk.calendars",
+    "opsdesk.sla",
     "opsdesk.incidents",
     "opsdesk.portal",
 ]

@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/", include("opsdesk.accounts.urls")),
     path("incidents/", include("opsdesk.incidents.urls")),
     path("portal/", include("opsdesk.portal.urls")),
+    path("calendars/", include("opsdesk.calendars.urls")),
+    path("sla/", include("opsdesk.sla.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -20,6 +20,7 @@ from opsdesk.core.errors import NotFound, PermissionDenied, ValidationError
 from opsdesk.core.models import Activity, ActivityKind, Attachment
 from opsdesk.core.numbering import next_number
 from opsdesk.core.workflow import perform
+from opsdesk.sla.services import clocks_start
 
 from . import events
 from .choices import Channel, Level
@@ -107,6 +108,7 @@ def incident_create(*, by: User, contract: Contract | None, requester: User | No
                                 data={"channel": channel, "level": level_value})
         audit_record(actor=by, action="incident.create", instance=incident,
                      after=snapshot(incident, CREATE_AUDIT_FIELDS))
+        clocks_start(incident, at=incident.created_at)
         transaction.on_commit(lambda: events.incident_created.send(sender=Incident, incident_id=incident.pk))
     return incident
 

@@ -1,0 +1,1 @@
+"""Service-level policies and the clocks they run on tickets."""
