@@ -293,7 +293,7 @@ class Generator:
             if self.vendor == "postgresql":
                 with self.connection.cursor() as cursor:
                     for table in ("incidents_incident", "core_activity"):
-                        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                        f"(SELECT COALESCE(MAX(id), 1) FROM {table}))")
         with self.connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -384,7 +384,7 @@ class Generator:
                 for row in rows:
                     copy.write_row(row)
             return
-        sql = (f'INSERT INTO "{table}" ({", ".join(chr(34) + c + chr(34) for c in columns)}) '  # noqa: S608
+        sql = (f'INSERT INTO "{table}" ({", ".join(chr(34) + c + chr(34) for c in columns)}) '
                f'VALUES ({", ".join("?" * len(columns))})')
         self.connection.connection.executemany(sql, rows)
 

@@ -40,13 +40,21 @@ def main() -> int:
     agent = User.objects.get(username="agent")
     client = Client()
     client.force_login(agent)
-    number = Incident.objects.order_by("-id").values_list("number", flat=True)[500]
+    numbers = list(Incident.objects.order_by("-id").values_list("number", flat=True)[:501])
+    number = numbers[-1]
+    from opsdesk.accounts.services import api_token_create
+
+    # The API as clients call it: a bearer token, no session (the session client above is for the pages).
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {api_token_create(by=None, user=agent, name='profile')}"}
+    api_client = Client()
     body = json.dumps({"title": "电子税务局申报提交失败（剖析）", "contract": "TAX-2026", "requester": "tax_user1",
                        "level": 3, "description": "纳税人反映申报表提交后长时间无响应。"}, ensure_ascii=False)
 
     def call(method: str, path: str):
-        if method == "POST":
-            return client.post(path, data=body, content_type="application/json")
+        if path.startswith("/api/"):
+            if method == "POST":
+                return api_client.post(path, data=body, content_type="application/json", **bearer)
+            return api_client.get(path, **bearer)
         return client.get(path)
 
     cases = [("GET", "/incidents/"), ("GET", "/incidents/?status=open&level=1"), ("GET", "/api/v1/incidents"),

@@ -26,6 +26,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -52,6 +53,11 @@ def parse_args() -> argparse.Namespace:
                    help="client connections for read measurements (comma-separated: each is measured)")
     p.add_argument("--create", type=int, default=2000, help="incidents to create over HTTP")
     p.add_argument("--create-concurrency", type=int, default=16)
+    p.add_argument("--create-client", choices=("auto", "wrk", "python"), default="auto",
+                   help="load generator for creation: wrk (Debian package `wrk`; much less CPU per request than "
+                        "the Python client, which matters on a 2-core machine) or the Python client; auto = wrk "
+                        "when installed")
+    p.add_argument("--create-seconds", type=int, default=20, help="duration of the wrk creation run")
     p.add_argument("--deep-pages", type=int, default=200, help="pages to follow down the cursor chain")
     p.add_argument("--user", default="agent")
     p.add_argument("--password", default="demo1234")
@@ -219,6 +225,52 @@ def load(name: str, port: int, paths: list[str], *, n: int, concurrency: int, he
     return result
 
 
+class WrkResult(Result):
+    """A wrk run: wrk reports percentiles and counts, not every latency."""
+
+    def __init__(self, name: str, requests: int, statuses: dict[int, int], elapsed: float,
+                 percentiles_us: dict[str, int], client_cpu: float) -> None:
+        super().__init__(name, [], statuses, elapsed)
+        self.requests, self.percentiles_us, self.client_cpu = requests, percentiles_us, client_cpu
+
+    def pct(self, p: float) -> float:
+        return self.percentiles_us.get(f"p{int(p)}", float("nan")) / 1000
+
+    def as_dict(self) -> dict:
+        us = self.percentiles_us
+        return {"name": self.name, "requests": self.requests, "statuses": self.statuses,
+                "rps": round(self.requests / self.elapsed, 1) if self.elapsed else None,
+                "p50_ms": round(us["p50"] / 1000, 1), "p95_ms": round(us["p95"] / 1000, 1),
+                "p99_ms": round(us["p99"] / 1000, 1), "max_ms": round(us["max"] / 1000, 1),
+                "client": "wrk", **self.cost}
+
+
+def load_wrk(name: str, port: int, path: str, *, seconds: int, connections: int, threads: int, token: str,
+             body: bytes) -> WrkResult:
+    """POST `body` to `path` for `seconds` with wrk (bench/create.lua counts the statuses)."""
+    env = {**os.environ, "OPSDESK_BENCH_TOKEN": token, "OPSDESK_BENCH_BODY": body.decode()}
+    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s",
+           "-s", str(ROOT / "bench" / "create.lua"), f"http://{HOST}:{port}{path}"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    assert proc.stdout is not None
+    out = proc.stdout.read().decode()
+    _pid, status, usage = os.wait4(proc.pid, 0)  # wait4: the rusage is wrk's own CPU, the client's cost
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0 or "SUMMARY" not in out:
+        raise SystemExit(f"wrk failed ({proc.returncode}):\n{out}")
+    statuses = {int(k): int(v) for k, v in re.findall(r" (\d+)=(\d+)", out.split("STATUSES", 1)[1].split("\n")[0])}
+    summary = dict(re.findall(r"(\w+)=(\d+)", out.split("SUMMARY", 1)[1].split("\n")[0]))
+    lat = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", out.split("LATENCY_US", 1)[1].split("\n")[0])}
+    errors = sum(int(summary[k]) for k in ("connect", "read", "write", "timeout"))
+    if errors:
+        statuses[599] = errors
+    for line in out.splitlines():
+        if line.startswith("SAMPLE"):
+            print(f"    ! {line[7:]}", flush=True)
+    return WrkResult(name, int(summary["requests"]), statuses, int(summary["duration_us"]) / 1e6, lat,
+                     usage.ru_utime + usage.ru_stime)
+
+
 def get(port: int, path: str, headers: dict[str, str]) -> tuple[int, bytes, http.client.HTTPResponse]:
     conn = http.client.HTTPConnection(HOST, port, timeout=60)
     conn.request("GET", path, headers=headers)
@@ -251,6 +303,12 @@ def login(port: int, username: str, password: str) -> str:
 # --- server --------------------------------------------------------------------------------------------------
 
 def start_server(port: int, label: str) -> subprocess.Popen:
+    try:  # something else on the port would be measured instead of our server
+        get(port, "/healthz", {})
+    except OSError:
+        pass
+    else:
+        raise SystemExit(f"port {port} is already in use: pick another with --port")
     log = open(OUT / f"server-{label}.log", "w")  # noqa: SIM115 (lives as long as the server)
     proc = subprocess.Popen([sys.executable, "-m", "opsdesk.cli", "serve", "--host", HOST, "--port", str(port),
                              "--workers", "2"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -345,14 +403,18 @@ def main() -> int:
     results: list[dict] = []
     proc = start_server(args.port, args.label)
     try:
-        cookie = login(args.port, args.user, args.password)
+        only_pages = {s for s in args.only.split(",") if s}
+        wants_pages = not only_pages or only_pages & {"list_page", "detail_page"}
+        cookie = login(args.port, args.user, args.password) if wants_pages else ""
         page_h = {"Cookie": cookie, "Accept-Language": "zh-hans"}
         api_h = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
 
         # Follow the cursor chain down `deep_pages` pages (the list page takes the same cursors).
         deep_cursor = None
         path = "/api/v1/incidents?limit=25"
-        for _ in range(args.deep_pages):
+        only_early = {s for s in args.only.split(",") if s}
+        wants_lists = not only_early or only_early & {"list_page", "list_api"}
+        for _ in range(args.deep_pages if wants_lists else 0):
             status, body, _resp = get(args.port, path, api_h)
             assert status == 200, f"{path}: {status} {body[:300]!r}"
             deep_cursor = json.loads(body)["next_cursor"]
@@ -374,14 +436,18 @@ def main() -> int:
                 return [row[0] for row in cursor.fetchall()]
 
         def measure(name: str, paths: list[str], headers: dict[str, str], *, n: int, concurrency: int,
-                    **kw) -> None:
+                    wrk: dict | None = None, **kw) -> None:
             quiet = wait_for_quiet()
             with Meter(proc.pid, db_pids) as meter:
-                res = load(name, args.port, paths, n=n, concurrency=concurrency, headers=headers, **kw)
-            count = max(1, len(res.latencies))
-            res.cost = {"app_cpu_ms": round(meter.app / count * 1000, 1),
-                        "db_cpu_ms": round(meter.db / count * 1000, 1),
-                        "client_cpu_ms": round(meter.client / count * 1000, 1),
+                if wrk is not None:
+                    res: Result = load_wrk(name, args.port, paths[0], connections=concurrency, **wrk)
+                else:
+                    res = load(name, args.port, paths, n=n, concurrency=concurrency, headers=headers, **kw)
+            count = max(1, getattr(res, "requests", len(res.latencies)))
+            client = res.client_cpu if isinstance(res, WrkResult) else meter.client
+            res.cost = {"app_cpu_ms": round(meter.app / count * 1000, 2),
+                        "db_cpu_ms": round(meter.db / count * 1000, 2),
+                        "client_cpu_ms": round(client / count * 1000, 2),
                         "others_before": round(quiet, 2), "others_during": round(meter.others, 2),
                         "concurrency": concurrency}
             print("  " + res.line(), flush=True)
@@ -411,10 +477,28 @@ def main() -> int:
                                "description": "纳税人反映电子税务局申报表提交后长时间无响应，提示系统繁忙。"},
                               ensure_ascii=False).encode()
             headers = {**api_h, "Content-Type": "application/json"}
-            load("create (warm-up)", args.port, ["/api/v1/incidents"], n=50, concurrency=4, headers=headers,
+            load("create (warm-up)", args.port, ["/api/v1/incidents"], n=200, concurrency=4, headers=headers,
                  method="POST", body=body, expect=201)
-            measure(f"create c={args.create_concurrency}", ["/api/v1/incidents"], headers, n=args.create,
-                    concurrency=args.create_concurrency, method="POST", body=body, expect=201)
+            client = args.create_client
+            if client == "auto":
+                client = "wrk" if shutil.which("wrk") else "python"
+                if client == "python":
+                    print("  (wrk not installed: `apt-get install wrk`; using the Python client, whose own CPU "
+                          "then competes with the server for the two cores)", flush=True)
+            before = Incident.objects.count()
+            if client == "wrk":
+                measure(f"create c={args.create_concurrency} (wrk {args.create_seconds}s)", ["/api/v1/incidents"],
+                        headers, n=0, concurrency=args.create_concurrency,
+                        wrk={"seconds": args.create_seconds, "threads": 2, "token": token, "body": body})
+            else:
+                measure(f"create c={args.create_concurrency}", ["/api/v1/incidents"], headers, n=args.create,
+                        concurrency=args.create_concurrency, method="POST", body=body, expect=201)
+            # Every 201 must be a row: count them in the database, not only in the client.
+            created = Incident.objects.count() - before
+            results[-1]["rows_created"] = created
+            print(f"  rows created during the measurement: {created:,} (201s: {results[-1]['statuses'].get(201, 0):,})",
+                  flush=True)
+            connection.close()
     finally:
         stop_server(proc)
     (OUT / f"results-{args.label}.json").write_text(json.dumps(

@@ -50,6 +50,7 @@ from opsdesk.demo_content import (
 from opsdesk.incidents.choices import Channel, HoldReason, IncidentStatus
 from opsdesk.incidents.models import IncidentCategory
 from opsdesk.incidents.services import incident_act, incident_category_create, incident_comment, incident_create
+from opsdesk.sla.services import sla_policy_create
 
 S = IncidentStatus
 DEMO_PASSWORD = "demo1234"  # noqa: S105  (published on purpose: printed with the logins)
@@ -184,6 +185,8 @@ def _build_world(rng: random.Random, start: dt.datetime) -> World:
                 starts_on=starts_on, ends_on=starts_on.replace(year=starts_on.year + 1) - dt.timedelta(days=1),
                 close_on_confirmation=spec["close_on_confirmation"])
             crews[spec["code"]] = ContractCrew(contract=contract, org_key=client["key"])
+            tier, preset = spec["sla"]
+            sla_policy_create(by=None, contract=contract, tier=tier, preset=preset)
 
     users: dict[str, User] = {}
     for username, full_name, roles in STAFF + VENDOR_STAFF:

@@ -38,6 +38,7 @@ CLIENTS = [
         "contracts": [
             {
                 "code": "TAX-2026",
+                "sla": ("silver", "vendor"),  # SLA tier and default table (sla.defaults)
                 "name": "某市税务局 2026 年度信息系统运维服务",
                 "close_on_confirmation": True,
                 "scope": (
@@ -52,6 +53,7 @@ CLIENTS = [
             },
             {
                 "code": "TAX-DESK-2026",
+                "sla": ("standard", "desktop"),  # SLA tier and default table (sla.defaults)
                 "name": "某市税务局 2026 年度桌面终端运维服务",
                 "close_on_confirmation": True,
                 "scope": (
@@ -73,6 +75,7 @@ CLIENTS = [
         "contracts": [
             {
                 "code": "PSB-2026",
+                "sla": ("gold", "vendor"),  # SLA tier and default table (sla.defaults)
                 "name": "某市公安局公安信息网及应用系统运维服务",
                 "close_on_confirmation": False,
                 "scope": (
@@ -95,6 +98,7 @@ CLIENTS = [
         "contracts": [
             {
                 "code": "SI-2026",
+                "sla": ("silver", "vendor"),  # SLA tier and default table (sla.defaults)
                 "name": "某市社会保险事业管理中心 2026 年社保信息系统运维",
                 "close_on_confirmation": True,
                 "scope": (
@@ -116,6 +120,7 @@ CLIENTS = [
         "contracts": [
             {
                 "code": "JN-IT-2026",
+                "sla": ("standard", "vendor"),  # SLA tier and default table (sla.defaults)
                 "name": "江南精密 IT 外包运维服务（2026-2027）",
                 "close_on_confirmation": False,
                 "scope": (

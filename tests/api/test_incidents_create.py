@@ -29,7 +29,7 @@ def test_create_returns_201_with_the_incident(world, api):
     assert body["owner"] is None and body["assignee"] is None and body["version"] == 1
     assert body["description"] == "三楼财务科打印机卡纸" and body["contact_phone"] == "010-12345678"
     assert body["created_at"].endswith("+08:00")
-    assert {a["name"] for a in body["allowed_actions"]} == {"accept", "reject"}
+    assert {a["name"] for a in body["allowed_actions"]} == {"accept", "reject", "change_level"}
     reject = next(a for a in body["allowed_actions"] if a["name"] == "reject")
     assert reject["fields"][0] | {"label": None} == {"name": "reason", "label": None, "type": "textarea",
                                                      "required": True, "max_length": 2000, "choices": []}

@@ -22,7 +22,7 @@ def test_phone_call_to_closure_through_the_pages(world, login):
     agent, engineer, requester = login(world.agent), login(world.engineer), login(world.requester_a)
     inc = world.incident(title="办税大厅叫号机无法出号")
     page = text(agent.get(f"/incidents/{inc.number}/"))
-    assert _buttons(page) == {"accept", "reject"}
+    assert _buttons(page) == {"accept", "reject", "change_level"}
     assert _buttons(text(engineer.get(f"/incidents/{inc.number}/"))) == {"accept"}
 
     assert act(agent, inc, "accept").status_code == 302

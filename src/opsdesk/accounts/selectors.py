@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.db.models import Q, QuerySet
 
+from opsdesk.core import sql
 from opsdesk.core.db import one_or_none
 from opsdesk.core.errors import NotFound
+from opsdesk.core.sql import q
 
 from .choices import CLIENT_ROLES, SERVICE_ROLES, Role
 from .models import ApiToken, Contract, Organisation, RoleGrant, User
@@ -44,19 +48,32 @@ def access_for(user: User) -> Access:
         return cached
     if not getattr(user, "is_authenticated", False):
         return Access()
+    # Read fresh for every request (never cached across requests): a revoked grant stops working at once.
+    access = _access_from_grants(sql.fetch_all(_grants_sql(), [user.pk]))
+    user._opsdesk_access = access  # type: ignore[attr-defined]
+    return access
+
+
+def _access_from_grants(grants: Iterable[tuple[int, str, int]]) -> Access:
+    """Access from (contract id, role, the contract's organisation id) rows."""
     by_contract: dict[int, set[str]] = {}
     org_by_contract: dict[int, int] = {}
-    for contract_id, role, org_id in RoleGrant.objects.filter(user=user).values_list(
-            "contract_id", "role", "contract__organisation_id"):
+    for contract_id, role, org_id in grants:
         by_contract.setdefault(contract_id, set()).add(role)
         org_by_contract[contract_id] = org_id
     staff = frozenset(cid for cid, roles in by_contract.items() if roles - CLIENT_ROLES)
     contact_orgs = frozenset(org_by_contract[cid] for cid, roles in by_contract.items()
                              if Role.CLIENT_CONTACT in roles)
-    access = Access(roles_by_contract={k: frozenset(v) for k, v in by_contract.items()},
-                    staff_contract_ids=staff, contact_org_ids=contact_orgs, org_by_contract=org_by_contract)
-    user._opsdesk_access = access  # type: ignore[attr-defined]
-    return access
+    return Access(roles_by_contract={k: frozenset(v) for k, v in by_contract.items()},
+                  staff_contract_ids=staff, contact_org_ids=contact_orgs, org_by_contract=org_by_contract)
+
+
+@cache
+def _grants_sql() -> str:
+    return (f"SELECT g.{q('contract_id')}, g.{q('role')}, c.{q('organisation_id')} "
+            f"FROM {q(RoleGrant._meta.db_table)} g "
+            f"JOIN {q(Contract._meta.db_table)} c ON c.{q('id')} = g.{q('contract_id')} "
+            f"WHERE g.{q('user_id')} = %s")
 
 
 def forget_access(user: User) -> None:
@@ -87,10 +104,21 @@ def contract_list(*, visible_to: User, role_in: frozenset[str] | None = None) ->
     return Contract.objects.filter(pk__in=ids, is_active=True).select_related("organisation").order_by("code")
 
 
+@cache
+def _contract_sql() -> str:
+    return (f"SELECT {sql.select_list(Contract, 'c')}, {sql.select_list(Organisation, 'o')} "
+            f"FROM {q(Contract._meta.db_table)} c JOIN {q(Organisation._meta.db_table)} o "
+            f"ON o.{q('id')} = c.{q('organisation_id')} WHERE c.{q('code')} = %s")
+
+
 def contract_get(*, code: str, visible_to: User) -> Contract:
-    """A contract by code, if the user holds any role on it; NotFound otherwise."""
-    contract = one_or_none(Contract.objects.filter(code=code).select_related("organisation"))
-    if contract is None or contract.pk not in access_for(visible_to).roles_by_contract:
+    """A contract by code (its organisation joined), if the user holds any role on it; NotFound otherwise."""
+    row = sql.fetch_one(_contract_sql(), [code])
+    if row is None:
+        raise NotFound(code="contract_not_found")
+    contract, end = sql.from_row(Contract, row)
+    contract.organisation, _end = sql.from_row(Organisation, row, end)
+    if contract.pk not in access_for(visible_to).roles_by_contract:
         raise NotFound(code="contract_not_found")
     return contract
 
@@ -104,6 +132,18 @@ def staff_on_contract(*, contract_id: int, roles: frozenset[str] = SERVICE_ROLES
 def requesters_for_contract(*, contract: Contract) -> QuerySet[User]:
     """People who may be the requester of a ticket on `contract`: members of the client organisation."""
     return User.objects.filter(is_active=True, organisation_id=contract.organisation_id)
+
+
+@cache
+def _requester_sql() -> str:
+    return (f"SELECT {sql.select_list(User, 'u')} FROM {q(User._meta.db_table)} u "
+            f"WHERE u.{q('username')} = %s AND u.{q('organisation_id')} = %s AND u.{q('is_active')}")
+
+
+def requester_get(*, contract: Contract, username: str) -> User | None:
+    """The person `username` if they may be the requester of a ticket on `contract` (see above), else None."""
+    row = sql.fetch_one(_requester_sql(), [username, contract.organisation_id])
+    return sql.from_row(User, row)[0] if row is not None else None
 
 
 def _served_org_ids(user: User) -> set[int]:
@@ -129,10 +169,36 @@ def caller_lookup(*, visible_to: User, query: str, limit: int = 10) -> list[User
     return list(qs.order_by("full_name", "username")[:limit])
 
 
+TOKEN_FIELDS = ("id", "user_id", "last_used_at")
+
+
+@cache
+def _token_sql() -> str:
+    # The token, its owner and the owner's grants in one statement: one row per grant (one row, its grant
+    # columns NULL, for a user with none).
+    return (f"SELECT {sql.select_list(ApiToken, 't', TOKEN_FIELDS)}, {sql.select_list(User, 'u')}, "
+            f"g.{q('contract_id')}, g.{q('role')}, c.{q('organisation_id')} "
+            f"FROM {q(ApiToken._meta.db_table)} t JOIN {q(User._meta.db_table)} u ON u.{q('id')} = t.{q('user_id')} "
+            f"LEFT JOIN {q(RoleGrant._meta.db_table)} g ON g.{q('user_id')} = u.{q('id')} "
+            f"LEFT JOIN {q(Contract._meta.db_table)} c ON c.{q('id')} = g.{q('contract_id')} "
+            f"WHERE t.{q('digest')} = %s AND NOT t.{q('revoked')} AND u.{q('is_active')}")
+
+
 def api_token_get(raw: str) -> ApiToken | None:
-    """The unrevoked API token with this value, of an active user (joined), or None."""
-    return one_or_none(ApiToken.objects.filter(digest=ApiToken.hash(raw), revoked=False, user__is_active=True)
-                       .select_related("user"))
+    """The unrevoked API token with this value, of an active user (joined, with the user's grants), or None.
+
+    Read from the database on every call, never cached: revoking a token, deactivating its owner or
+    revoking a grant takes effect on the very next request, in every process. One prepared statement
+    (core.sql) reads the token, the user and the grants that `access_for` would otherwise read separately.
+    """
+    rows = sql.fetch_all(_token_sql(), [ApiToken.hash(raw)])
+    if not rows:
+        return None
+    token, end = sql.from_row(ApiToken, rows[0], 0, TOKEN_FIELDS)
+    token.user, end = sql.from_row(User, rows[0], end)
+    token.user._opsdesk_access = _access_from_grants(  # type: ignore[attr-defined]
+        (r[end], r[end + 1], r[end + 2]) for r in rows if r[end] is not None)
+    return token
 
 
 def user_by_token(raw: str) -> User | None:

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "opsdesk.core.middleware.BearerApiMiddleware",  # bearer-token API calls take OPSDESK_API_MIDDLEWARE below
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -81,6 +82,16 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "opsdesk.core.middleware.ContentSecurityPolicyMiddleware",
+]
+
+# What an API call authenticated by a bearer token goes through (core.middleware.BearerApiMiddleware): no
+# session, CSRF, messages or static files, which only a browser needs.
+OPSDESK_API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "opsdesk.core.middleware.ContentSecurityPolicyMiddleware",
 ]
 
@@ -109,6 +120,11 @@ TEMPLATES = [
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_PREPARED", True):
+        # Allows the hot-path statements of core.sql to be prepared (they ask for it); every other query
+        # keeps client-side binding, which psycopg never prepares. OPSDESK_DB_PREPARED=0 for a
+        # transaction-mode pooler that cannot carry prepared statements.
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 else:
     DATABASES = {
         "default": {

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel, ModelWrapValidatorHandler, ValidationInfo, model_validator
 
 from opsdesk.accounts.selectors import api_token_get
 from opsdesk.accounts.services import api_token_touch
@@ -52,6 +52,24 @@ class SessionAuth(NinjaSessionAuth):
         if not request.user.is_authenticated:
             return None
         return super()._get_key(request)
+
+
+class OutSchema(Schema):
+    """Base of response schemas built from plain dicts: validated by pydantic alone.
+
+    ninja's Schema wraps every object it validates, nested ones included, in a `DjangoGetter` so that ORM
+    instances and `resolve_*` methods work; for the dicts our handlers build that wrapping is pure cost (an
+    attribute lookup through Python per field: a fifth of the CPU of an incident creation went to
+    validating its response). Anything but a dict still takes ninja's way.
+    """
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, values: Any, handler: ModelWrapValidatorHandler[Any],
+                            info: ValidationInfo) -> Any:
+        if type(values) is dict:
+            return handler(values)
+        return super()._run_root_validator(values, handler, info)  # type: ignore[operator]
 
 
 class ErrorDetail(Schema):
@@ -99,12 +117,23 @@ def fields_with_nul(data: dict[str, Any]) -> dict[str, str]:
 
 
 def idempotent(request: HttpRequest, *, scope: str, payload: Any,
-               create: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
-    """Honour the request's `Idempotency-Key` header around `create` (see core.services.idempotency_run)."""
+               create: Callable[[], tuple[int, Any]], schema: type[BaseModel] | None = None) -> tuple[int, Any]:
+    """Honour the request's `Idempotency-Key` header around `create` (see core.services.idempotency_run).
+
+    `payload` (a pydantic model or plain data) is hashed, and the response body made JSON-ready through
+    `schema` for storage, only when there is a key: a plain create pays for neither, and ninja validates
+    its response once, as for any endpoint.
+    """
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
         return create()
     if len(key) > 200:
         raise ValidationError(fields={"Idempotency-Key": _("At most %(n)d characters.") % {"n": 200}})
+    if isinstance(payload, BaseModel):
+        payload = payload.model_dump()
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-    return idempotency_run(user=api_user(request), key=key, scope=scope, request_hash=digest, create=create)
+    def run() -> tuple[int, Any]:
+        status, body = create()
+        return status, (schema.model_validate(body).model_dump(mode="json") if schema is not None else body)
+
+    return idempotency_run(user=api_user(request), key=key, scope=scope, request_hash=digest, create=run)

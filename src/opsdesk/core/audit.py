@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import models
 
+from . import sql
 from .context import source_ip
 from .models import AuditEntry
 
@@ -41,11 +42,21 @@ def audit_record(*, actor: Any, action: str, instance: models.Model | None = Non
                  object_id: str = "", object_repr: str = "", before: dict[str, Any] | None = None,
                  after: dict[str, Any] | None = None) -> AuditEntry:
     """Append one audit entry. Call inside the transaction of the write it describes."""
+    # core.sql.insert: every service writes one, so it is one prepared statement rather than an ORM save.
+    return sql.insert(audit_entry(actor=actor, action=action, instance=instance, object_type=object_type,
+                                  object_id=object_id, object_repr=object_repr, before=before, after=after))
+
+
+def audit_entry(*, actor: Any, action: str, instance: models.Model | None = None, object_type: str = "",
+                object_id: str = "", object_repr: str = "", before: dict[str, Any] | None = None,
+                after: dict[str, Any] | None = None) -> AuditEntry:
+    """The entry `audit_record` appends, unsaved: for a service that inserts it together with other rows
+    (`core.sql.insert_many`), inside the transaction of the write it describes."""
     if instance is not None:
         object_type = object_type or instance._meta.label_lower
         object_id = object_id or str(instance.pk)
         object_repr = object_repr or str(instance)[:200]
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_name=(getattr(actor, "username", "") or "system")[:150],
         action=action,

@@ -8,21 +8,26 @@ get the same number, and a rolled-back creation gives its number back.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
 from django.db import connection
 from django.utils import timezone
+
+from . import sql
 
 
 def next_number(prefix: str, *, at: dt.datetime | None = None) -> str:
     """Return the next number for `prefix` on the local (Asia/Shanghai) day of `at`."""
     day = timezone.localtime(at or timezone.now()).strftime("%Y%m%d")
     key = f"{prefix}-{day}"
+    row = sql.fetch_one(_bump_sql(), [key])
+    assert row is not None
+    return f"{key}-{row[0]:04d}"
+
+
+@cache
+def _bump_sql() -> str:
     table = connection.ops.quote_name("core_numbersequence")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'INSERT INTO {table} ("key", "value") VALUES (%s, 1) '  # noqa: S608
-            f'ON CONFLICT ("key") DO UPDATE SET "value" = {table}."value" + 1 RETURNING "value"',
-            [key],
-        )
-        (value,) = cursor.fetchone()
-    return f"{key}-{value:04d}"
+    # One statement, prepared once per connection (core.sql): creation calls it every time.
+    return (f'INSERT INTO {table} ("key", "value") VALUES (%s, 1) '  # noqa: S608
+            f'ON CONFLICT ("key") DO UPDATE SET "value" = {table}."value" + 1 RETURNING "value"')

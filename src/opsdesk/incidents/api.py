@@ -17,12 +17,12 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
 from opsdesk.accounts.models import Contract, User
-from opsdesk.accounts.selectors import contract_get, requesters_for_contract
-from opsdesk.core.api import ERROR_RESPONSES, Text, api_user, fields_with_nul, idempotent
-from opsdesk.core.db import one_or_none
+from opsdesk.accounts.selectors import contract_get, requester_get
+from opsdesk.core.api import ERROR_RESPONSES, OutSchema, Text, api_user, fields_with_nul, idempotent
 from opsdesk.core.errors import NotFound, ValidationError
 from opsdesk.core.models import Activity
 from opsdesk.core.workflow import describe_actions
+from opsdesk.sla.api import SlaSummaryOut, TicketSlaOut, sla_detail, sla_summary
 
 from . import services
 from .choices import Channel
@@ -44,12 +44,12 @@ ChannelName = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
 
 # --- schemas -------------------------------------------------------------------------------------------
 
-class ChoiceOut(Schema):
+class ChoiceOut(OutSchema):
     value: str
     label: str
 
 
-class ActionFieldOut(Schema):
+class ActionFieldOut(OutSchema):
     name: str
     label: str
     type: str = Field(description="text | textarea | choice | user | datetime | bool")
@@ -60,7 +60,7 @@ class ActionFieldOut(Schema):
                           "GET the incident for them.")
 
 
-class ActionOut(Schema):
+class ActionOut(OutSchema):
     name: str
     label: str
     description: str = ""
@@ -69,12 +69,12 @@ class ActionOut(Schema):
     fields: list[ActionFieldOut]
 
 
-class CategoryOut(Schema):
+class CategoryOut(OutSchema):
     id: int
     name: str
 
 
-class IncidentItemOut(Schema):
+class IncidentItemOut(OutSchema):
     """An incident as a list row."""
 
     number: str = Field(examples=["INC-20261122-0001"])
@@ -96,6 +96,8 @@ class IncidentItemOut(Schema):
     accepted_at: dt.datetime | None
     resolved_at: dt.datetime | None
     closed_at: dt.datetime | None
+    reported_at: dt.datetime = Field(description="When the call came in; the SLA clocks start there.")
+    sla: SlaSummaryOut = Field(description="SLA at a glance: earliest due time, badge, breach flag.")
     allowed_actions: list[ActionOut] = Field(description="The actions the caller may take now, with their fields.")
 
 
@@ -115,6 +117,8 @@ class IncidentOut(IncidentItemOut):
     escalation_reason: str
     reopen_count: int
     knowledge_candidate: bool
+    sla: TicketSlaOut = Field(description="SLA with each clock: target, due, elapsed, paused and remaining "
+                                          "business seconds, breach, grade.")
 
 
 class AttachmentOut(Schema):
@@ -178,6 +182,9 @@ class IncidentCreateIn(Schema):
     contact_phone: Text = ""
     contract: Text = Field(description="Contract code.")
     requester: Text | None = Field(None, description="Username; the caller when absent.")
+    reported_at: dt.datetime | None = Field(
+        None, description="When the call actually came in (ISO 8601; without an offset: Asia/Shanghai). Never "
+                          "in the future (422), at most 30 days back; now when absent. The SLA clocks start there.")
 
 
 class ActionIn(BaseModel):
@@ -206,7 +213,8 @@ class IncidentListParams(Schema):
     created_from: Text = Field("", description="Date (YYYY-MM-DD, Asia/Shanghai), inclusive.")
     created_to: Text = Field("", description="Date (YYYY-MM-DD, Asia/Shanghai), inclusive.")
     q: Text = Field("", description="Text in the title, or an incident number.")
-    sort: Text = Field("-created", description="`-created`, `created` or `level`.")
+    sort: Text = Field("-created", description="`-created`, `created`, `level` or `due` (SLA due soonest: only "
+                                                "incidents with a running SLA clock).")
     limit: int = Field(25, ge=1, le=200)
     cursor: Text | None = None
 
@@ -248,6 +256,8 @@ def _item(incident: Incident, actions: list[dict[str, Any]]) -> dict[str, Any]:
         "accepted_at": _local(incident.accepted_at),
         "resolved_at": _local(incident.resolved_at),
         "closed_at": _local(incident.closed_at),
+        "reported_at": _local(incident.reported_at),
+        "sla": sla_summary(incident),
         "allowed_actions": actions,
     }
 
@@ -260,7 +270,7 @@ def _full(incident: Incident, user: User) -> dict[str, Any]:
         created_by=incident.created_by.username, solution=incident.solution,
         reject_reason=incident.reject_reason, hold_reason=incident.hold_reason, hold_note=incident.hold_note,
         escalation_reason=incident.escalation_reason, reopen_count=incident.reopen_count,
-        knowledge_candidate=incident.knowledge_candidate,
+        knowledge_candidate=incident.knowledge_candidate, sla=sla_detail(incident),
     )
     return out
 
@@ -306,7 +316,7 @@ def _requester_or_none(username: str | None, contract: Contract | None, user: Us
     if contract is None:
         return None
     # Only people of the contract's client organisation exist for this purpose: no probing of usernames.
-    return one_or_none(requesters_for_contract(contract=contract).filter(username=username.strip()))
+    return requester_get(contract=contract, username=username.strip())
 
 
 def _category_or_error(category_id: int | None) -> IncidentCategory | None:
@@ -333,11 +343,12 @@ def incident_create(request: HttpRequest, payload: IncidentCreateIn) -> Status[d
             title=payload.title, description=payload.description, symptom=payload.symptom,
             operation_steps=payload.operation_steps, error_message=payload.error_message,
             channel=payload.channel, level=payload.level, category=_category_or_error(payload.category),
-            affected_system=payload.affected_system, contact_phone=payload.contact_phone)
+            affected_system=payload.affected_system, contact_phone=payload.contact_phone,
+            reported_at=payload.reported_at)
         # The service's instance carries every related row the response shows: no re-read.
-        return 201, _json_ready(IncidentOut, _full(incident, user))
+        return 201, _full(incident, user)
 
-    return Status(*idempotent(request, scope="incidents.create", payload=payload.model_dump(), create=create))
+    return Status(*idempotent(request, scope="incidents.create", payload=payload, create=create, schema=IncidentOut))
 
 
 @router.get("", response={200: IncidentPageOut, **ERROR_RESPONSES}, summary="List incidents")

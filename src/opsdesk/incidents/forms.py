@@ -73,6 +73,10 @@ class IncidentCreateForm(ServiceErrorsMixin, forms.Form):
     channel = forms.CharField(label=_("Channel"), required=False, initial=Channel.PHONE,
                               widget=forms.Select(choices=Channel.choices))
     contact_phone = text_field(_("Contact phone"), max_length=40)
+    reported_at = forms.CharField(
+        label=_("Call came in at"), required=False,
+        help_text=_("When the caller actually reached us, if earlier than now: the SLA clocks start there."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": 60}))
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -115,7 +119,7 @@ class IncidentCreateForm(ServiceErrorsMixin, forms.Form):
             "operation_steps": data.get("operation_steps", ""), "error_message": data.get("error_message", ""),
             "channel": data.get("channel") or Channel.PHONE, "level": data.get("level"),
             "category": data.get("category"), "affected_system": data.get("affected_system", ""),
-            "contact_phone": data.get("contact_phone", ""),
+            "contact_phone": data.get("contact_phone", ""), "reported_at": data.get("reported_at") or None,
         }
 
 

@@ -31,6 +31,8 @@ SORTS: dict[str, tuple[tuple[str, ...], Any]] = {
     "-created": (("-id",), gettext_lazy("Newest first")),
     "created": (("id",), gettext_lazy("Oldest first")),
     "level": (("level", "-id"), gettext_lazy("Most severe first")),
+    # Only incidents with a running SLA clock have a due time; the partial index inc_sla_due_idx holds them.
+    "due": (("sla_due_at", "id"), gettext_lazy("SLA due soonest")),
 }
 
 
@@ -144,6 +146,8 @@ def incident_filter(qs: QuerySet[Incident], *, filters: IncidentFilters, viewer:
             qs = qs.filter(number=filters.q.upper())
         else:
             qs = qs.filter(title__icontains=filters.q)
+    if filters.sort == "due":
+        qs = qs.filter(sla_due_at__isnull=False)
     return qs
 
 

@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,6 +26,7 @@ from opsdesk.core.errors import Conflict, NotFound, PermissionDenied, Validation
 from opsdesk.core.http import is_htmx, page_errors, staff_only
 from opsdesk.core.pagination import Page
 from opsdesk.core.workflow import describe_actions
+from opsdesk.sla.selectors import clock_views
 
 from . import selectors, services
 from .choices import STATUS_COLOURS, Level
@@ -236,6 +238,8 @@ def detail_context(request: HttpRequest, incident: Incident, *, action_errors: t
         "status_colours": STATUS_COLOURS,
         "level_help": level_help(),
         "timeline_labels": TIMELINE_EXTRA_LABELS,
+        # Read only by pages that show the SLA card, and only for incidents that ever had a clock.
+        "sla_clocks": SimpleLazyObject(lambda: clock_views(incident) if incident.sla_state else []),
         "max_attachment_mb": settings.MAX_ATTACHMENT_BYTES // (1024 * 1024),
     }
 

@@ -1,7 +1,11 @@
 """The general incident handling procedure (问题受理和一般问题处理规程), declared as data.
 
 new → accepted → in progress → escalated to second line → awaiting user confirmation → resolved → closed;
-rejected as out of scope; on hold (customer / third party) and back; reopen from awaiting / resolved.
+rejected as out of scope; on hold (customer / third party) and back; reopen from awaiting / resolved; the
+level may change while open. The SLA clocks follow the actions through their effects (`_sla_*` below):
+accepting stops the response clock, a dispatch starts the on-site one and arriving stops it, a hold for a
+reason the policy lists pauses them, resolving stops resolution, reopening restarts it, a level change
+takes the new level's targets keeping the time spent.
 Besides the contract roles of DOMAIN.md, three roles come from the record itself: `requester`, `owner`
 (who accepted it: one-stop) and `assignee` (who works it now).
 """
@@ -21,9 +25,11 @@ from opsdesk.accounts.selectors import access_for, staff_on_contract
 from opsdesk.core.db import one_or_none
 from opsdesk.core.numbering import next_number
 from opsdesk.core.workflow import SYSTEM_ROLE, Action, ActionContext, Field, Workflow
+from opsdesk.sla import services as sla
+from opsdesk.sla.choices import Metric
 
 from . import events
-from .choices import HoldReason, IncidentStatus, WorkOrderStatus
+from .choices import HoldReason, IncidentStatus, Level, WorkOrderStatus
 from .models import Incident, WorkOrder
 
 S = IncidentStatus
@@ -82,6 +88,19 @@ SECOND_LINE = frozenset({Role.SECOND_LINE, Role.VENDOR})
 
 def _hold_choices(incident: Incident) -> list[tuple[str, Any]]:
     return list(HoldReason.choices)
+
+
+def _level_choices(incident: Incident | None) -> list[tuple[str, Any]]:
+    """The levels an incident can move to (all of them when no incident is given, e.g. timeline labels)."""
+    current = getattr(incident, "level", None)
+    return [(str(value), label) for value, label in Level.choices if value != current]
+
+
+def _new_level(value: Any, field: Field, incident: Incident) -> int:
+    level = int(value)
+    if level == incident.level:
+        raise ValueError(gettext("The incident is already at this level."))
+    return level
 
 
 # --- effects -----------------------------------------------------------------------------------------
@@ -176,6 +195,46 @@ def _closed(ctx: ActionContext) -> None:
     inc.save(update_fields=["closed_at"])
 
 
+# --- SLA clocks (sla.services); the instant of the action is the record's new `updated_at` -----------------
+
+def _sla_stop_response(ctx: ActionContext) -> None:
+    sla.clocks_stop(ctx.record, metrics=(Metric.RESPONSE,), at=ctx.record.updated_at, reason=ctx.action.name)
+
+
+def _sla_resolved(ctx: ActionContext) -> None:
+    # An on-site clock still waiting for an arrival ends without a result: no arrival is needed any more.
+    sla.clocks_stop(ctx.record, metrics=(Metric.RESPONSE, Metric.RESOLUTION), cancel=(Metric.ON_SITE,),
+                    at=ctx.record.updated_at, reason=ctx.action.name)
+
+
+def _sla_dispatched(ctx: ActionContext) -> None:
+    sla.clock_start(ctx.record, metric=Metric.ON_SITE, at=ctx.record.updated_at, reason=ctx.action.name)
+
+
+def _sla_arrived(ctx: ActionContext) -> None:
+    sla.clocks_stop(ctx.record, metrics=(Metric.ON_SITE,), at=ctx.record.updated_at, reason=ctx.action.name)
+
+
+def _sla_hold(ctx: ActionContext) -> None:
+    sla.clocks_pause(ctx.record, reason=ctx.record.hold_reason, at=ctx.record.updated_at)
+
+
+def _sla_resume(ctx: ActionContext) -> None:
+    sla.clocks_resume(ctx.record, at=ctx.record.updated_at)
+
+
+def _sla_reopened(ctx: ActionContext) -> None:
+    sla.clocks_restart(ctx.record, metrics=(Metric.RESOLUTION,), at=ctx.record.updated_at, reason=ctx.action.name)
+
+
+def _sla_ended(ctx: ActionContext) -> None:
+    sla.clocks_cancel(ctx.record, at=ctx.record.updated_at, reason=ctx.action.name)
+
+
+def _sla_level_changed(ctx: ActionContext) -> None:
+    sla.clocks_retarget(ctx.record, at=ctx.record.updated_at, reason=str(ctx.data.get("reason") or "")[:300])
+
+
 def _announce(ctx: ActionContext) -> None:
     """After commit, tell other apps (SLA clocks, notifications) that an action was taken."""
     inc_id, action, from_s, to_s = ctx.record.pk, ctx.action.name, ctx.from_status, ctx.to_status
@@ -205,7 +264,7 @@ INCIDENT_WORKFLOW = Workflow(
     after_action=_announce,
     actions=(
         Action("accept", _("Accept"), sources=(S.NEW,), target=S.ACCEPTED, roles=WORKERS,
-               effects=(_take_ownership,), style="primary",
+               effects=(_take_ownership, _sla_stop_response), style="primary",
                description=_("Take the incident: you own it until it is closed (one-stop).")),
         Action("start", _("Start work"), sources=(S.ACCEPTED,), target=S.IN_PROGRESS, roles=HANDLERS,
                style="primary"),
@@ -218,11 +277,11 @@ INCIDENT_WORKFLOW = Workflow(
                              clean=_staff_cleaner(ENGINEERS)),
                        Field("site", _("Site"), required=False, max_length=200),
                        Field("instructions", _("Instructions"), kind="textarea", required=False, max_length=4000)),
-               effects=(_dispatch,),
+               effects=(_dispatch, _sla_dispatched),
                description=_("Create a work order (派工单) that sends an engineer on site.")),
         Action("record_arrival", _("Record arrival on site"), sources=(S.IN_PROGRESS, S.ESCALATED),
                roles=frozenset({ASSIGNEE, Role.ENGINEER, Role.SECOND_LINE, Role.VENDOR}),
-               condition=_has_open_order, effects=(_record_arrival,), style="info"),
+               condition=_has_open_order, effects=(_record_arrival, _sla_arrived), style="info"),
         Action("escalate", _("Escalate to second line"), sources=(S.ACCEPTED, S.IN_PROGRESS), target=S.ESCALATED,
                roles=HANDLERS | {Role.AGENT, Role.ENGINEER},
                fields=(Field("reason", _("Reason"), kind="textarea", max_length=2000,
@@ -234,29 +293,38 @@ INCIDENT_WORKFLOW = Workflow(
                fields=(Field("hold_reason", _("Waiting for"), kind="choice", choices=_hold_choices,
                              model_field="hold_reason"),
                        Field("note", _("Reason"), kind="textarea", max_length=2000, model_field="hold_note")),
-               effects=(_remember_hold,)),
+               effects=(_remember_hold, _sla_hold)),
         Action("resume", _("Resume"), sources=(S.ON_HOLD,), target=lambda inc: inc.held_from or S.IN_PROGRESS,
-               roles=HANDLERS | {Role.AGENT}, effects=(_clear_hold,), style="primary"),
+               roles=HANDLERS | {Role.AGENT}, effects=(_clear_hold, _sla_resume), style="primary"),
         Action("resolve", _("Resolve"), sources=WORKING, target=S.AWAITING_CONFIRMATION,
                roles=HANDLERS | {Role.SECOND_LINE},
                fields=(Field("solution", _("Solution"), kind="textarea", max_length=10000, model_field="solution"),),
-               effects=(_resolved,), style="success",
+               effects=(_resolved, _sla_resolved), style="success",
                description=_("Record the solution; the requester is asked to confirm it.")),
         Action("confirm", _("Confirm solved"), sources=(S.AWAITING_CONFIRMATION,), target=S.RESOLVED,
                roles=CLIENT | {OWNER, Role.AGENT}, style="success",
                description=_("The requester confirms the problem is solved (an agent may record a phone call).")),
         Action("reopen", _("Not solved – reopen"), sources=(S.AWAITING_CONFIRMATION, S.RESOLVED),
-               target=S.IN_PROGRESS, roles=CLIENT | DESK, fields=(REASON,), effects=(_reopened,), style="danger"),
+               target=S.IN_PROGRESS, roles=CLIENT | DESK, fields=(REASON,), effects=(_reopened, _sla_reopened),
+               style="danger"),
         Action("close", _("Close"), sources=(S.RESOLVED,), target=S.CLOSED, roles=DESK,
                fields=(Field("knowledge_candidate", _("Candidate for the knowledge base"), kind="bool",
                              required=False, clean=_bool, model_field="knowledge_candidate"),),
-               effects=(_closed,), style="secondary"),
+               effects=(_closed, _sla_ended), style="secondary"),
         Action("auto_close", _("Closed on confirmation"), sources=(S.RESOLVED,), target=S.CLOSED,
                roles=frozenset({SYSTEM_ROLE}), automatic=True, condition=_close_on_confirmation,
-               effects=(_closed,)),
+               effects=(_closed, _sla_ended)),
         Action("reject", _("Reject as out of scope"), sources=(S.NEW, S.ACCEPTED), target=S.REJECTED,
                roles=DESK, fields=(Field("reason", _("Reason"), kind="textarea", max_length=2000,
                                          model_field="reject_reason"),),
-               effects=(_closed,), style="danger"),
+               effects=(_closed, _sla_ended), style="danger"),
+        Action("change_level", _("Change level"), sources=(S.NEW, *WORKING, S.ON_HOLD),
+               roles=DESK | {SYSTEM_ROLE},
+               fields=(Field("level", _("New level"), kind="choice", choices=_level_choices, model_field="level",
+                             clean=_new_level),
+                       REASON),
+               effects=(_sla_level_changed,), style="warning",
+               description=_("Raise or lower the severity. The SLA targets of the new level apply from now on; "
+                             "the time already spent is kept.")),
     ),
 )

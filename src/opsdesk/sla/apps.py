@@ -6,3 +6,8 @@ class SlaConfig(AppConfig):
     name = "opsdesk.sla"
     label = "sla"
     verbose_name = _("Service levels")
+
+    def ready(self) -> None:
+        from . import events
+
+        events.connect()
