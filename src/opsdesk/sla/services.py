@@ -77,7 +77,7 @@ def _as_event(row: SlaClockEvent) -> pure.Event:
     return pure.Event(row.kind, row.at, row.target_seconds, row.calendar_id)
 
 
-def _next_event_at(clock: SlaClock) -> dt.datetime | None:
+def clock_next_event_at(clock: SlaClock) -> dt.datetime | None:
     """The next instant the sweep must act on: the first warning or breach stage not yet handled, or the
     automatic escalation (`escalate_at`, sla/escalation.py) when that comes first."""
     if clock.status != ClockStatus.RUNNING:
@@ -109,7 +109,7 @@ def _store(clock: SlaClock, state: pure.State, *, bounds: tuple[int, int, int] |
         clock.grade = ""
     elif bounds is not None:
         clock.grade = pure.grade(state.elapsed_seconds, bounds)
-    clock.next_event_at = _next_event_at(clock)
+    clock.next_event_at = clock_next_event_at(clock)
 
 
 def ticket_fields(clocks: Sequence[SlaClock]) -> dict[str, Any]:
@@ -134,7 +134,7 @@ def ticket_fields(clocks: Sequence[SlaClock]) -> dict[str, Any]:
     return out
 
 
-def _sync_ticket(record: Any, clocks: Sequence[SlaClock]) -> None:
+def ticket_sla_sync(record: Any, clocks: Sequence[SlaClock]) -> None:
     """Write the ticket's list fields when they changed (one UPDATE, the record's version untouched)."""
     fields = ticket_fields(clocks)
     changed = {k: v for k, v in fields.items() if getattr(record, k, None) != v}
@@ -297,7 +297,7 @@ def clock_start(record: Any, *, metric: str, at: dt.datetime, reason: str = "") 
     SlaClockEvent.objects.bulk_create(rows)
     if notes:
         Activity.objects.bulk_create(notes)
-    _sync_ticket(record, [*existing, clock])
+    ticket_sla_sync(record, [*existing, clock])
     return clock
 
 
@@ -346,7 +346,7 @@ def _change(record: Any, decide: Decide, *, grade: bool = False,
     SlaClock.objects.bulk_update(touched, DERIVED_FIELDS)
     if notes:
         Activity.objects.bulk_create(notes)
-    _sync_ticket(record, clocks)
+    ticket_sla_sync(record, clocks)
     return clocks
 
 
@@ -538,7 +538,7 @@ def _rework_batch(ids: Sequence[int], *, reason: str, decide: Any, policy: Compi
     for key, changes in changes_by_ticket.items():
         ticket = tickets[key]
         all_clocks = list(SlaClock.objects.filter(content_type_id=key[0], object_id=key[1]))
-        _sync_ticket(ticket, all_clocks)
+        ticket_sla_sync(ticket, all_clocks)
         notes.append(_timeline(ticket, action=note_action, body=_recompute_text(note_action, reason),
                                data={"reason": reason, "changes": changes}))
     if notes:

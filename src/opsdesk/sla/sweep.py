@@ -42,7 +42,7 @@ from . import escalation
 from .choices import ClockStatus, Metric
 from .models import SlaClock
 from .selectors import policy_for_contract
-from .services import _next_event_at, _sync_ticket
+from .services import clock_next_event_at, ticket_sla_sync
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ def _take_stages(stages: list[tuple[Any, SlaClock, int]], clocks: dict[tuple[int
     breached_tickets: dict[tuple[int, int], Any] = {}
     for ticket, c, stage in stages:
         c.notified_stage = stage
-        updates: dict[str, Any] = {"notified_stage": stage, "next_event_at": _next_event_at(c), "updated_at": now}
+        updates: dict[str, Any] = {"notified_stage": stage, "next_event_at": clock_next_event_at(c), "updated_at": now}
         if stage == BREACH:
             updates.update(breached=True, breached_at=c.due_at)
         claimed = SlaClock.objects.filter(pk=c.pk, notified_stage__lt=stage, status=ClockStatus.RUNNING) \
@@ -223,7 +223,7 @@ def _take_stages(stages: list[tuple[Any, SlaClock, int]], clocks: dict[tuple[int
         signals.append({"kind": kind, "ticket": ticket, "clock": c, "stage": stage, "level": ticket.level,
                         "from_level": None, "recipients": recipients, "reason": activities[-1].body})
     for key, ticket in breached_tickets.items():
-        _sync_ticket(ticket, clocks[key])
+        ticket_sla_sync(ticket, clocks[key])
     Activity.objects.bulk_create(activities)
     for signal, activity in zip(signals, activities, strict=True):
         signal["activity_id"] = activity.pk
@@ -237,7 +237,7 @@ def _take_escalation(ticket: Any, c: SlaClock, *, now: dt.datetime, result: Swee
     seen = c.escalate_at
     c.escalate_at = None
     claimed = SlaClock.objects.filter(pk=c.pk, level=level, escalate_at=seen, status=ClockStatus.RUNNING) \
-        .update(escalate_at=None, next_event_at=_next_event_at(c), updated_at=now)
+        .update(escalate_at=None, next_event_at=clock_next_event_at(c), updated_at=now)
     if not claimed:
         result.skipped += 1
         return
