@@ -118,7 +118,7 @@ def test_bad_lines_are_reported_per_line_and_change_nothing():
     lines = dict(caught.value.lines)
     assert sorted(lines) == [2, 3, 4, 5, 6, 7]
     assert "2027-02-30" in lines[2] and "2027-02-10" in lines[3] and "vacation" in lines[4]
-    assert "2026-06-01" in lines[5] and "line 1" in lines[6]
+    assert "2026-06-01" in lines[5] and "第 1 行" in lines[6]  # messages in the site language (zh-hans)
     assert caught.value.fields["line 7"]
     assert StatutoryDay.objects.count() == count and not HolidayYear.objects.filter(year=2027).exists()
 

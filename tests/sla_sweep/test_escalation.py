@@ -47,7 +47,7 @@ def test_level_3_becomes_2_then_1_on_the_wall_clock(world, gold, lead, sweep, si
     assert level_of(inc) == 2
     [step] = timeline(inc, "change_level")
     assert step.actor_id is None and step.data["level"] == 2 and step.data["automatic"] == "time"
-    assert step.data["reason"] == "Level 3 open longer than 4 h."
+    assert step.data["reason"] == "3 级事件超过 4 小时未结束。"  # written in the site's language (zh-hans)
     assert {p["username"] for p in step.data["recipients"]} == {"pm", "lead"}  # level 2: an emergency
     audit = AuditEntry.objects.get(action="sla.escalate", object_id=str(inc.pk))
     assert (audit.before, audit.after["level"], audit.after["reason"]) == ({"level": 3}, 2, step.data["reason"])
@@ -90,7 +90,7 @@ def test_escalation_on_the_wall_clock_or_in_business_time(world, standard, sweep
     assert level_of(inc) == 2
     [step] = timeline(inc, "change_level")
     assert step.data["basis"] == basis
-    assert step.data["reason"].endswith("of business time." if basis == "business" else "4 h.")
+    assert step.data["reason"].endswith("4 小时未结束（按工作时间计）。" if basis == "business" else "4 小时未结束。")
 
 
 def test_level_2_in_business_time_counts_from_the_raise(world, standard, sweep):

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from opsdesk.core.models import TimeStampedModel
 
@@ -148,8 +149,8 @@ class CalendarOverride(models.Model):
     calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="overrides",
                                  verbose_name=_("calendar"))
     kind = models.CharField(_("kind"), max_length=20, choices=OverrideKind.choices)
-    start_date = models.DateField(_("from"))
-    end_date = models.DateField(_("to"))
+    start_date = models.DateField(pgettext_lazy("date range", "from"))
+    end_date = models.DateField(pgettext_lazy("date range", "to"))
     name = models.CharField(_("reason"), max_length=NAME_MAX)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", verbose_name=_("created by"))
