@@ -6,12 +6,14 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 
 from opsdesk.calendars.defaults import install_defaults
 from opsdesk.calendars.models import Calendar
 from opsdesk.sla import services as sla
 from opsdesk.sla.choices import Preset, Tier
 from opsdesk.sla.models import SlaPolicy
+from opsdesk.sla.selectors import forget_caches
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -23,8 +25,11 @@ def local(*args: int) -> dt.datetime:
 
 @pytest.fixture
 def calendars(db) -> dict[str, Calendar]:
-    """The default calendars (24x7 and 5x8 with China's holidays); a flushing test may have removed them."""
+    """The default calendars (24x7 and 5x8 with China's holidays); a flushing test may have removed them, so
+    they are put back and the process caches keyed by their ids forgotten."""
     install_defaults()
+    forget_caches()
+    ContentType.objects.clear_cache()
     return {c.code: c for c in Calendar.objects.all()}
 
 

@@ -6,51 +6,19 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
-from opsdesk.calendars.defaults import install_defaults
-from opsdesk.calendars.models import Calendar
 from opsdesk.core.models import Activity
 from opsdesk.incidents.models import Incident
-from opsdesk.sla import services as sla
-from opsdesk.sla.choices import Preset, Tier
-from opsdesk.sla.models import SlaPolicy
-from opsdesk.sla.selectors import forget_caches
 from opsdesk.sla.signals import sla_event
 
 from ..factories import UserFactory, grant
+from ..sla.conftest import SHANGHAI, calendars, gold, local, standard  # noqa: F401  (shared with the SLA tests)
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MINUTE = dt.timedelta(minutes=1)
 SECOND = dt.timedelta(seconds=1)
-
-
-def local(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def calendars(db) -> dict[str, Calendar]:
-    """The default calendars (24x7 and 5x8 with China's holidays); a flushing test may have removed them."""
-    install_defaults()
-    forget_caches()
-    ContentType.objects.clear_cache()
-    return {c.code: c for c in Calendar.objects.all()}
-
-
-@pytest.fixture
-def gold(world, calendars) -> SlaPolicy:
-    """Contract A on gold: every target on 7x24 (business time is wall time)."""
-    return sla.sla_policy_create(by=None, contract=world.contract_a, tier=Tier.GOLD, preset=Preset.VENDOR)
-
-
-@pytest.fixture
-def standard(world, calendars) -> SlaPolicy:
-    """Contract A on standard: every target on 5x8."""
-    return sla.sla_policy_create(by=None, contract=world.contract_a, tier=Tier.STANDARD, preset=Preset.VENDOR)
 
 
 @pytest.fixture
