@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "opsdesk.sla",
     "opsdesk.incidents",
     "opsdesk.portal",
+    "opsdesk.notifications",
 ]
 
 MIDDLEWARE = [

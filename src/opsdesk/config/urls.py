@@ -14,6 +14,7 @@ urlpatterns = [
     path("portal/", include("opsdesk.portal.urls")),
     path("calendars/", include("opsdesk.calendars.urls")),
     path("sla/", include("opsdesk.sla.urls")),
+    path("notifications/", include("opsdesk.notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -121,6 +121,7 @@ def _assign(ctx: ActionContext) -> None:
         inc.assignee = user
         inc.save(update_fields=["assignee"])
         ctx.audit_extra["assignee"] = user.username
+        ctx.timeline_extra["assignee_id"] = user.pk  # who is told (notifications); not shown on the page
 
 
 def _dispatch(ctx: ActionContext) -> None:
