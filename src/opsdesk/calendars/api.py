@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from opsdesk.core.api import ERROR_RESPONSES, Text, api_user
+from opsdesk.core.api import ERROR_RESPONSES, CursorPageOut, Text, api_user
 from opsdesk.core.errors import ValidationError
 from opsdesk.core.pagination import keyset_page
 
@@ -76,12 +76,8 @@ class CalendarOut(CalendarItemOut):
                                                 "calendars that do not follow the holidays).")
 
 
-class CalendarPageOut(Schema):
+class CalendarPageOut(CursorPageOut):
     items: list[CalendarItemOut]
-    next_cursor: str | None
-    prev_cursor: str | None
-    count: int
-    count_capped: bool
 
 
 class AddOut(Schema):

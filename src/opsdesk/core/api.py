@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Schema
+from ninja import Field, Schema
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 from pydantic import AfterValidator, BaseModel, ModelWrapValidatorHandler, ValidationInfo, model_validator
@@ -70,6 +70,15 @@ class OutSchema(Schema):
         if type(values) is dict:
             return handler(values)
         return super()._run_root_validator(values, handler, info)  # type: ignore[operator]
+
+
+class CursorPageOut(Schema):
+    """What every cursor-paginated list answers besides its `items` (declared by each subclass)."""
+
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last.")
+    prev_cursor: str | None
+    count: int = Field(description="Matching items, counted up to a cap.")
+    count_capped: bool = Field(description="True when there are more than `count`.")
 
 
 class ErrorDetail(Schema):

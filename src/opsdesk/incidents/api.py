@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from opsdesk.accounts.models import Contract, User
 from opsdesk.accounts.selectors import contract_get, requester_get
-from opsdesk.core.api import ERROR_RESPONSES, OutSchema, Text, api_user, fields_with_nul, idempotent
+from opsdesk.core.api import ERROR_RESPONSES, CursorPageOut, OutSchema, Text, api_user, fields_with_nul, idempotent
 from opsdesk.core.errors import NotFound, ValidationError
 from opsdesk.core.models import Activity
 from opsdesk.core.workflow import describe_actions
@@ -160,12 +160,8 @@ class IncidentDetailOut(IncidentOut):
     work_orders: list[WorkOrderOut]
 
 
-class IncidentPageOut(Schema):
+class IncidentPageOut(CursorPageOut):
     items: list[IncidentItemOut]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last.")
-    prev_cursor: str | None
-    count: int = Field(description="Matching incidents, counted up to a cap.")
-    count_capped: bool = Field(description="True when there are more than `count`.")
 
 
 class IncidentCreateIn(Schema):

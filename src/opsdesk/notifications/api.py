@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from opsdesk.core.api import ERROR_RESPONSES, OutSchema, Text, api_user
+from opsdesk.core.api import ERROR_RESPONSES, CursorPageOut, OutSchema, Text, api_user
 
 from . import selectors, services
 from .choices import NotificationKind
@@ -34,12 +34,8 @@ class NotificationOut(OutSchema):
     read_at: dt.datetime | None
 
 
-class NotificationPageOut(Schema):
+class NotificationPageOut(CursorPageOut):
     items: list[NotificationOut]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last.")
-    prev_cursor: str | None
-    count: int = Field(description="Matching notifications, counted up to a cap.")
-    count_capped: bool = Field(description="True when there are more than `count`.")
 
 
 class NotificationListParams(Schema):

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from opsdesk.core.api import ERROR_RESPONSES, Text, api_user
+from opsdesk.core.api import ERROR_RESPONSES, CursorPageOut, Text, api_user
 from opsdesk.core.pagination import keyset_page
 
 from . import selectors
@@ -143,12 +143,8 @@ class PolicyDetailOut(PolicyOut):
     targets: list[TargetOut]
 
 
-class PolicyPageOut(Schema):
+class PolicyPageOut(CursorPageOut):
     items: list[PolicyOut]
-    next_cursor: str | None
-    prev_cursor: str | None
-    count: int
-    count_capped: bool
 
 
 class PolicyListParams(Schema):
