@@ -13,6 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from opsdesk.core.models import Activity
 from opsdesk.incidents.models import Incident
 from opsdesk.sla.signals import sla_event
+from opsdesk.sla.sweep import sla_sweep
 
 from ..factories import UserFactory, grant
 from ..sla.conftest import SHANGHAI, calendars, gold, local, standard  # noqa: F401  (shared with the SLA tests)
@@ -48,6 +49,15 @@ def signals():
     sla_event.connect(recorder, weak=False, dispatch_uid="tests.sla_sweep.recorder")
     yield recorder
     sla_event.disconnect(dispatch_uid="tests.sla_sweep.recorder")
+
+
+@pytest.fixture
+def sweep(django_capture_on_commit_callbacks):
+    """A sweep whose after-commit signals run (the test's transaction never commits)."""
+    def run(now: dt.datetime, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return sla_sweep(now=now, **kwargs)
+    return run
 
 
 def timeline(incident: Incident, action: str) -> list[Activity]:

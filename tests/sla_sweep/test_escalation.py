@@ -13,7 +13,6 @@ from opsdesk.calendars.selectors import calendar_engine
 from opsdesk.core.models import AuditEntry
 from opsdesk.incidents.services import incident_act
 from opsdesk.sla import services as sla
-from opsdesk.sla.sweep import sla_sweep
 
 from .conftest import SECOND, SHANGHAI, local, timeline
 
@@ -21,14 +20,6 @@ pytestmark = pytest.mark.django_db
 
 H = dt.timedelta(hours=1)
 M = dt.timedelta(minutes=1)
-
-
-@pytest.fixture
-def sweep(django_capture_on_commit_callbacks):
-    def run(now: dt.datetime, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return sla_sweep(now=now, **kwargs)
-    return run
 
 
 def level_of(incident) -> int:

@@ -15,7 +15,6 @@ from opsdesk.core.models import AuditEntry
 from opsdesk.incidents.services import incident_act
 from opsdesk.sla import services as sla
 from opsdesk.sla.models import SlaClock
-from opsdesk.sla.sweep import sla_sweep
 
 from .conftest import SECOND, timeline
 
@@ -23,15 +22,6 @@ pytestmark = pytest.mark.django_db
 
 H = dt.timedelta(hours=1)
 M = dt.timedelta(minutes=1)
-
-
-@pytest.fixture
-def sweep(django_capture_on_commit_callbacks):
-    """A sweep whose after-commit signals run (the test's transaction never commits)."""
-    def run(now: dt.datetime, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return sla_sweep(now=now, **kwargs)
-    return run
 
 
 @pytest.fixture

@@ -7,9 +7,7 @@ change them (others get 403). Views read through selectors and write through ser
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -22,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opsdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from opsdesk.core.http import is_htmx, page_errors
+from opsdesk.core.http import is_htmx, page_errors, staff_only
 
 from . import selectors, services
 from .arrangements import YEAR_MAX, YEAR_MIN, arrangement_preview, format_lines, package_version, package_years
@@ -31,18 +29,6 @@ from .forms import CalendarCreateForm, OverrideForm, ScheduleForm, YearLoadForm,
 from .models import Calendar
 
 RECENT_YEARS = 5
-
-
-def calendar_viewer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Staff and superusers only; client people are sent to their portal (as on the other staff pages)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not selectors.can_view_calendars(request.user):
-            return redirect("portal:home")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _require_admin(request: HttpRequest) -> None:
@@ -54,7 +40,7 @@ def _require_admin(request: HttpRequest) -> None:
 
 @login_required
 @page_errors
-@calendar_viewer
+@staff_only
 @require_GET
 def calendar_list(request: HttpRequest) -> HttpResponse:
     """Every calendar with its kind and holiday rule, and how far the loaded holiday years reach."""
@@ -74,7 +60,7 @@ def _list_context(request: HttpRequest, create_form: CalendarCreateForm, **extra
 
 @login_required
 @page_errors
-@calendar_viewer
+@staff_only
 @require_POST
 def calendar_create(request: HttpRequest) -> HttpResponse:
     """A new calendar (7x24, or working hours starting from 5x8, then edited); administrators only."""
@@ -138,7 +124,7 @@ def _weekday_labels() -> list[str]:
 
 @login_required
 @page_errors
-@calendar_viewer
+@staff_only
 @require_GET
 def calendar_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The month view (?month=YYYY-MM): each day's kind and hours, previous and next month; htmx swaps the month."""
@@ -153,7 +139,7 @@ def calendar_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @page_errors
-@calendar_viewer
+@staff_only
 @require_http_methods(["GET", "POST"])
 def calendar_edit(request: HttpRequest, code: str) -> HttpResponse:
     """Edit the weekly periods (one line per weekday), the holiday rule and the adjusted-working-day hours."""
@@ -182,7 +168,7 @@ def calendar_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @page_errors
-@calendar_viewer
+@staff_only
 @require_POST
 def override_add(request: HttpRequest, code: str) -> HttpResponse:
     _require_admin(request)
@@ -207,7 +193,7 @@ def override_add(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @page_errors
-@calendar_viewer
+@staff_only
 @require_POST
 def override_remove(request: HttpRequest, code: str, override_id: int) -> HttpResponse:
     _require_admin(request)
@@ -229,7 +215,7 @@ def _holidays_context(request: HttpRequest, form: YearLoadForm, **extra: Any) ->
 
 @login_required
 @page_errors
-@calendar_viewer
+@staff_only
 @require_http_methods(["GET", "POST"])
 def holiday_years(request: HttpRequest) -> HttpResponse:
     """The loaded years and, for administrators, the form to load one: Preview shows what would change;
@@ -283,7 +269,7 @@ def holiday_years(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @page_errors
-@calendar_viewer
+@staff_only
 @require_GET
 def holiday_year_detail(request: HttpRequest, year: int) -> HttpResponse:
     """One loaded year: its days and the arrangement record (source, who, when, notice)."""
