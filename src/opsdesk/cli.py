@@ -1,4 +1,4 @@
-"""The `opsdesk` command: serve, worker, demo, user create, token create, manage (see ARCHITECTURE.md)."""
+"""The `opsdesk` command: serve, worker, demo, user create, token create, mail, manage (see ARCHITECTURE.md)."""
 
 from __future__ import annotations
 
@@ -151,6 +151,26 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mail(args: argparse.Namespace) -> int:
+    _setup()
+    _migrate()
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    argv = [args.mail_command]
+    if args.mail_command == "ingest":
+        if args.contract:
+            argv += ["--contract", args.contract]
+        if args.file:
+            argv += ["--file", args.file]
+    try:
+        call_command("mail", *argv)
+    except CommandError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.returncode or 2
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opsdesk.config.settings")
     from django.core.management import execute_from_command_line
@@ -203,6 +223,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("name")
     c.add_argument("--label")
     c.set_defaults(func=cmd_token_create)
+
+    p = sub.add_parser("mail", help="e-mail intake: ingest a message from standard input, poll the mailboxes")
+    msub = p.add_subparsers(dest="mail_command", required=True)
+    c = msub.add_parser("ingest", help="ingest one message from standard input; print the ticket number or why not")
+    c.add_argument("--contract", help="the contract's code (default: the mailbox of a recipient address)")
+    c.add_argument("--file", help="read the message from this file instead of standard input")
+    c.set_defaults(func=cmd_mail)
+    c = msub.add_parser("poll", help="poll every enabled mailbox once")
+    c.set_defaults(func=cmd_mail)
 
     p = sub.add_parser("manage", help="run any Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

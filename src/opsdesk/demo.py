@@ -50,6 +50,7 @@ from opsdesk.demo_content import (
 from opsdesk.incidents.choices import Channel, HoldReason, IncidentStatus
 from opsdesk.incidents.models import IncidentCategory
 from opsdesk.incidents.services import incident_act, incident_category_create, incident_comment, incident_create
+from opsdesk.search import services as search_services
 from opsdesk.sla.services import sla_policy_create
 
 S = IncidentStatus
@@ -133,6 +134,7 @@ def load_demo(*, incidents: int = 300, seed: int = DEFAULT_SEED) -> list[dict[st
     with SimulatedClock(start) as clock, transaction.atomic():
         world = _build_world(rng, start)
         _build_incidents(world, rng, clock, count=max(0, incidents), real_now=real_now)
+    search_services.drain_all()  # the demo's tickets are searchable at once, not after the first searches
     return demo_logins()
 
 

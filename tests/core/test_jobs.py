@@ -36,7 +36,8 @@ def test_periodic_jobs_are_registered_in_utc():
     due = {task.name for task in HUEY.read_periodic(dt.datetime(2026, 11, 22, 19, 17))}
     assert "purge_idempotency_keys_daily" in due
     # At 03:17 UTC only the every-minute jobs are due.
-    assert {task.name for task in HUEY.read_periodic(dt.datetime(2026, 11, 22, 3, 17))} == {"sla_sweep_every_minute"}
+    assert {task.name for task in HUEY.read_periodic(dt.datetime(2026, 11, 22, 3, 17))} == {
+        "sla_sweep_every_minute", "mail_poll_every_minute", "search_catch_up_every_minute"}
 
 
 @pytest.mark.django_db(transaction=True)  # the job closes connections the way a real worker does

@@ -65,3 +65,32 @@ def told(incident=None, **filters) -> set[tuple[str, str]]:
     if incident is not None:
         qs = qs.filter(object_id=incident.pk)
     return {(n.recipient.username, n.kind) for n in qs.select_related("recipient")}
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server (aiosmtpd) on a free loopback port, and Django's SMTP backend pointed at it."""
+    from .servers import SmtpServer
+
+    with SmtpServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_TIMEOUT = 10
+        settings.OPSDESK_MAIL_DOMAIN = "itsm.example.cn"
+        settings.OPSDESK_SITE_URL = "https://itsm.example.cn"
+        yield server
+
+
+@pytest.fixture
+def robot_api():
+    """The DingTalk / WeCom / Feishu robot APIs on a loopback port (see servers.RobotApi)."""
+    from .servers import RobotApi, serve_robots
+
+    api = RobotApi(secret="SEC0123456789abcdef")
+    server, thread = serve_robots(api)
+    yield api
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)

@@ -89,6 +89,9 @@ class User(AbstractUser):
                                      related_name="people", verbose_name=_("organisation"))
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="people", verbose_name=_("department"))
+    # The language of the messages sent to this person (e-mail); pages follow the browser's choice.
+    language = models.CharField(_("language"), max_length=10, default="zh-hans",
+                                choices=[("zh-hans", "简体中文"), ("en", "English")])
 
     class Meta:
         verbose_name = _("person")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Replace
 
 from opsdesk.core import sql
 from opsdesk.core.db import one_or_none
@@ -152,8 +154,67 @@ def _served_org_ids(user: User) -> set[int]:
     return {access.org_by_contract[cid] for cid in access.staff_contract_ids}
 
 
+# Separators people type in phone numbers; the stored numbers are compared with them removed too.
+PHONE_SEPARATORS = (" ", "-", "(", ")", "（", "）", ".", "+", "\u3000")
+_PHONE_QUERY_RE = re.compile(r"^[\d\s\-+().（）\u3000]*(?:(?:ext\.?|x|转|分机|#)\s*\d{1,6})?\s*$", re.IGNORECASE)
+_EXTENSION_RE = re.compile(r"(?:ext\.?|x|转|分机|#)\s*\d{1,6}\s*$", re.IGNORECASE)
+# Area codes with three digits (010 Beijing, 02x big cities); every other area code has four.
+_SHORT_AREA_RE = re.compile(r"^0(?:10|2\d)")
+MIN_PHONE_DIGITS = 4
+
+
+def phone_key(query: str) -> str | None:
+    """The digits that identify a phone number however it was typed, or None when `query` is not a number.
+
+    Separators go; an extension (`转 808`, `ext 808`, `x808`, or a third dash group after a landline) goes;
+    the country prefix (+86, 0086, 86 before a mobile) goes; a landline's area code goes, so that
+    `010-6552 1234`, `(010)65521234` and `65521234` give the same key (the local number). A mobile gives
+    its 11 digits; fewer digits (at least four: the tail of a number) are used as they are.
+    """
+    text = query.strip()
+    if not text or not _PHONE_QUERY_RE.match(text):
+        return None
+    text = _EXTENSION_RE.sub("", text).strip()
+    groups = re.findall(r"\d+", text)
+    if len(groups) == 3 and groups[0].startswith("0") and 3 <= len(groups[0]) <= 4 \
+            and 7 <= len(groups[1]) <= 8 and len(groups[2]) <= 6:
+        groups = groups[:2]  # 010-65521234-808: the last group is the extension
+    digits = "".join(groups)
+    international = True
+    if text.startswith("+") and digits.startswith("86"):
+        digits = digits[2:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    elif len(digits) == 13 and digits.startswith("861"):
+        digits = digits[2:]
+    else:
+        international = False
+    if international and not (len(digits) == 11 and digits.startswith("1")) and len(digits) >= 9:
+        digits = "0" + digits  # +86 10 6552 1234: the area code is dialled without its 0 from abroad
+    if len(digits) < MIN_PHONE_DIGITS:
+        return None
+    if len(digits) == 11 and digits.startswith("1"):
+        return digits  # a mobile number
+    if digits.startswith("0") and len(digits) >= 10:  # a landline with its area code
+        return digits[3:] if _SHORT_AREA_RE.match(digits) else digits[4:]
+    return digits
+
+
+def normalised_phone(field: str = "phone") -> Replace:
+    """A stored phone number without its separators (in SQL, so a lookup stays one query)."""
+    expr = Replace(F(field), Value(PHONE_SEPARATORS[0]), Value(""))
+    for sep in PHONE_SEPARATORS[1:]:
+        expr = Replace(expr, Value(sep), Value(""))
+    return expr
+
+
 def caller_lookup(*, visible_to: User, query: str, limit: int = 10) -> list[User]:
-    """Find callers by phone number or name among the client organisations the agent serves."""
+    """Find callers by phone number or name among the client organisations the agent serves.
+
+    A number matches however it is typed or stored (see phone_key): with spaces or dashes, +86 / 0086, a
+    landline with or without its area code and extension, or just its last four or more digits. Anything
+    else is looked for in names and usernames.
+    """
     query = query.strip()
     if not query:
         return []
@@ -162,8 +223,11 @@ def caller_lookup(*, visible_to: User, query: str, limit: int = 10) -> list[User
         return []
     qs = User.objects.filter(is_active=True, organisation_id__in=org_ids).select_related(
         "organisation", "department")
-    if query.replace("-", "").replace(" ", "").isdigit():
-        qs = qs.filter(phone__contains=query.replace(" ", ""))
+    if any(ch.isdigit() for ch in query) and _PHONE_QUERY_RE.match(query):
+        key = phone_key(query)
+        if key is None:
+            return []
+        qs = qs.annotate(phone_digits=normalised_phone()).filter(phone_digits__contains=key)
     else:
         qs = qs.filter(Q(full_name__icontains=query) | Q(username__icontains=query))
     return list(qs.order_by("full_name", "username")[:limit])

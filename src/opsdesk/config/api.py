@@ -108,12 +108,14 @@ def _mount() -> None:
     from opsdesk.calendars.api import router as calendars_router
     from opsdesk.incidents.api import router as incidents_router
     from opsdesk.notifications.api import router as notifications_router
+    from opsdesk.search.api import router as search_router
     from opsdesk.sla.api import router as sla_router
 
     api.add_router("/incidents", incidents_router)
     api.add_router("/sla/calendars", calendars_router)
     api.add_router("/sla", sla_router)
     api.add_router("/notifications", notifications_router)
+    api.add_router("/search", search_router)
 
 
 _mount()

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "opsdesk.incidents",
     "opsdesk.portal",
     "opsdesk.notifications",
+    "opsdesk.mailin",
+    "opsdesk.search",
 ]
 
 MIDDLEWARE = [
@@ -213,9 +215,35 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Mail -----------------------------------------------------------------------------------------
-EMAIL_HOST = env("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(env("EMAIL_PORT", "25"))
-DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "opsdesk@localhost")
+# Outgoing mail (notifications): Django's SMTP backend. OPSDESK_SMTP_SECURITY is none, starttls or ssl.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env("SMTP_HOST", env("EMAIL_HOST", "localhost"))
+SMTP_SECURITY = env("SMTP_SECURITY", "none").strip().lower()
+EMAIL_PORT = int(env("SMTP_PORT", env("EMAIL_PORT", {"ssl": "465", "starttls": "587"}.get(SMTP_SECURITY, "25"))))
+EMAIL_HOST_USER = env("SMTP_USER")
+EMAIL_HOST_PASSWORD = env("SMTP_PASSWORD")
+EMAIL_USE_TLS = SMTP_SECURITY == "starttls"
+EMAIL_USE_SSL = SMTP_SECURITY == "ssl"
+EMAIL_TIMEOUT = int(env("SMTP_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = env("SMTP_FROM", env("EMAIL_FROM", "opsdesk@localhost"))
+# The domain of the Message-IDs of notification mails (<INC-…@domain>): replies thread on it.
+OPSDESK_MAIL_DOMAIN = env("MAIL_DOMAIN", "opsdesk.localhost")
+# The address people open OpsDesk at, for the links in e-mail and robot messages (e.g. https://itsm.example.cn).
+OPSDESK_SITE_URL = env("SITE_URL").rstrip("/")
+# A worker that claimed a delivery owns it this long; past it (the worker died) the delivery is retried.
+# Keep it well above the SMTP and robot timeouts, or a slow but live send could be repeated.
+OPSDESK_ROBOT_TIMEOUT = int(env("ROBOT_TIMEOUT", "10"))
+OPSDESK_DELIVERY_LEASE_SECONDS = int(env("DELIVERY_LEASE_SECONDS",
+                                         str(max(EMAIL_TIMEOUT, OPSDESK_ROBOT_TIMEOUT) * 2 + 60)))
+
+# --- E-mail intake (mailin) ----------------------------------------------------------------------
+# A private CA's certificate (PEM) for the IMAP servers; empty: the system's CAs. Certificates are always checked.
+OPSDESK_MAIL_CA_FILE = env("MAIL_CA_FILE")
+OPSDESK_MAIL_MAX_BYTES = int(env("MAIL_MAX_MB", "25")) * 1024 * 1024  # larger messages are quarantined
+OPSDESK_MAIL_TIMEOUT = float(env("MAIL_TIMEOUT", "30"))  # seconds per IMAP network operation
+OPSDESK_MAIL_POLL_BATCH = int(env("MAIL_POLL_BATCH", "200"))  # messages per mailbox per poll; the rest next time
+# Unknown senders of a contract without a mailbox (mail piped in with --contract): create_requester | reject.
+OPSDESK_MAIL_UNKNOWN_SENDER = env("MAIL_UNKNOWN_SENDER", "create_requester")
 
 # --- Security headers -----------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

@@ -15,6 +15,7 @@ urlpatterns = [
     path("calendars/", include("opsdesk.calendars.urls")),
     path("sla/", include("opsdesk.sla.urls")),
     path("notifications/", include("opsdesk.notifications.urls")),
+    path("mail/", include("opsdesk.mailin.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from opsdesk.core.admin import AuditedAdmin, ReadOnlyAdmin
 
-from .models import Incident, IncidentCategory
+from .models import CallRecord, Incident, IncidentCategory, SatisfactionRating
 
 
 @admin.register(IncidentCategory)
@@ -20,4 +20,24 @@ class IncidentAdmin(ReadOnlyAdmin):
     list_select_related = ("contract", "requester", "owner", "assignee")
     list_filter = ("status", "level")
     search_fields = ("number", "title")
+    show_full_result_count = False
+
+
+@admin.register(SatisfactionRating)
+class SatisfactionRatingAdmin(ReadOnlyAdmin):
+    """Read-only: a rating is given once, through the portal or the API."""
+
+    list_display = ("incident", "score", "rated_by", "rated_at")
+    list_select_related = ("incident", "rated_by")
+    list_filter = ("score",)
+
+
+@admin.register(CallRecord)
+class CallRecordAdmin(ReadOnlyAdmin):
+    """Read-only: calls are recorded by the agents on the incident pages."""
+
+    list_display = ("started_at", "phone", "caller", "agent", "outcome", "incident")
+    list_select_related = ("caller", "agent", "incident")
+    list_filter = ("outcome",)
+    search_fields = ("phone",)
     show_full_result_count = False

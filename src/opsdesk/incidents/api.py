@@ -26,12 +26,13 @@ from opsdesk.sla.api import SlaSummaryOut, TicketSlaOut, sla_detail, sla_summary
 
 from . import services
 from .choices import Channel
-from .models import TITLE_MAX, Incident, IncidentCategory, WorkOrder
+from .models import TITLE_MAX, Incident, IncidentCategory, SatisfactionRating, WorkOrder
 from .selectors import (
     IncidentFilters,
     category_get,
     incident_get,
     incident_page_for_api,
+    incident_rating,
     incident_timeline,
     incident_work_orders,
 )
@@ -153,11 +154,25 @@ class WorkOrderOut(Schema):
     completed_at: dt.datetime | None
 
 
+class RatingOut(Schema):
+    score: int = Field(description="1 (very dissatisfied) to 5 (very satisfied).")
+    comment: str
+    rated_by: str = Field(description="Username.")
+    rated_at: dt.datetime
+
+
+class RatingIn(Schema):
+    score: int = Field(description="1 (very dissatisfied) to 5 (very satisfied).")
+    comment: Text = Field("", max_length=services.RATING_COMMENT_MAX)
+
+
 class IncidentDetailOut(IncidentOut):
-    """An incident with its timeline (internal entries only for service staff) and its work orders."""
+    """An incident with its timeline (internal entries only for service staff), its work orders and its
+    satisfaction rating (null until the requester rates it)."""
 
     timeline: list[ActivityOut]
     work_orders: list[WorkOrderOut]
+    rating: RatingOut | None = None
 
 
 class IncidentPageOut(CursorPageOut):
@@ -367,7 +382,26 @@ def incident_detail(request: HttpRequest, number: Text) -> dict[str, Any]:
     out = _full(incident, user)
     out["timeline"] = [_activity(a) for a in incident_timeline(incident=incident, viewer=user)]
     out["work_orders"] = [_work_order(o) for o in incident_work_orders(incident=incident)]
+    rating = incident_rating(incident=incident)
+    out["rating"] = _rating(rating) if rating is not None else None
     return out
+
+
+def _rating(rating: SatisfactionRating) -> dict[str, Any]:
+    return {"score": rating.score, "comment": rating.comment, "rated_by": rating.rated_by.username,
+            "rated_at": _local(rating.rated_at)}
+
+
+@router.post("/{number}/rating", response={201: RatingOut, **ERROR_RESPONSES}, summary="Rate the service",
+             description="Only the requester or the client organisation's contact, once the incident is closed "
+                         "or its solution confirmed (resolved); once per incident. Not theirs to rate: 403; not "
+                         "finished or already rated: 409; a score outside 1-5: 422.")
+def incident_rate(request: HttpRequest, number: Text, payload: RatingIn) -> Status[dict[str, Any]]:
+    user = api_user(request)
+    incident = incident_get(number=number, visible_to=user)
+    rating = services.incident_rate(incident=incident, by=user, score=payload.score, comment=payload.comment)
+    rating.rated_by = user
+    return Status(201, _rating(rating))
 
 
 @router.post("/{number}/actions/{action}", response={200: IncidentOut, **ERROR_RESPONSES}, summary="Take an action",

@@ -72,3 +72,15 @@ WORK_ORDER_COLOURS = {
     WorkOrderStatus.COMPLETED: "green",
     WorkOrderStatus.CANCELLED: "secondary",
 }
+
+
+class CallOutcome(models.TextChoices):
+    """What came of a hotline call (CallRecord)."""
+
+    NEW_INCIDENT = "new_incident", _("New incident logged")
+    FOLLOW_UP = "follow_up", _("Follow-up on an existing ticket")
+    ANSWERED = "answered", _("Enquiry answered without a ticket")
+
+
+CALL_OUTCOME_COLOURS = {CallOutcome.NEW_INCIDENT: "blue", CallOutcome.FOLLOW_UP: "purple",
+                        CallOutcome.ANSWERED: "green"}

@@ -17,7 +17,7 @@ from opsdesk.accounts.models import Contract, User
 from opsdesk.accounts.selectors import caller_get, contract_list
 from opsdesk.core.errors import ValidationError
 
-from .choices import Channel, IncidentStatus, Level
+from .choices import CallOutcome, Channel, IncidentStatus, Level
 from .models import TITLE_MAX
 from .selectors import SORTS, category_list
 from .services import LOGGERS
@@ -77,6 +77,9 @@ class IncidentCreateForm(ServiceErrorsMixin, forms.Form):
         label=_("Call came in at"), required=False,
         help_text=_("When the caller actually reached us, if earlier than now: the SLA clocks start there."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": 60}))
+    call_notes = text_field(_("Call notes"), rows=4, accesskey="k",
+                            placeholder=_("What the caller says, while you listen (internal)"))
+    call_started_at = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -110,6 +113,11 @@ class IncidentCreateForm(ServiceErrorsMixin, forms.Form):
         if self.requester_user is None and self.is_bound:
             self.requester_user = caller_get(visible_to=self.user, username=self.data.get("requester") or "")
         return self.requester_user
+
+    def call_kwargs(self) -> dict[str, Any]:
+        """The call record's part of the form (incident_create_from_call's call_* arguments)."""
+        return {"call_notes": self.cleaned_data.get("call_notes", ""),
+                "call_started_at": self.cleaned_data.get("call_started_at") or None}
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -225,3 +233,38 @@ def suggested_contract(person: User, contracts: list[Contract]) -> str:
     """The code of the one contract among `contracts` with the caller's organisation, or "" (none or several)."""
     matching = [c.code for c in contracts if c.organisation_id == person.organisation_id]
     return matching[0] if len(matching) == 1 else ""
+
+
+class CallLogForm(ServiceErrorsMixin, forms.Form):
+    """Log a follow-up call about an incident: the agent's notes and, when not just now, when it was."""
+
+    notes = forms.CharField(label=_("Call notes"), required=False, strip=False,
+                            widget=forms.Textarea(attrs={"rows": TEXT_ROWS, "required": True}))
+    phone = text_field(_("Phone number"), max_length=40)
+    started_at = forms.CharField(label=_("Call started"), required=False,
+                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": 60}))
+    ended_at = forms.CharField(label=_("Call ended"), required=False,
+                               help_text=_("Leave empty for now."),
+                               widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": 60}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_call_%s")
+        super().__init__(*args, **kwargs)
+
+
+class CallFilterForm(ServiceErrorsMixin, forms.Form):
+    """Renders the calls list filters; CallFilters.parse is what judges them."""
+
+    outcome = forms.CharField(label=_("Outcome"), required=False, widget=forms.Select)
+    agent = forms.CharField(label=_("Agent"), required=False, widget=forms.TextInput(attrs=PERSON_ATTRS))
+    contract = forms.CharField(label=_("Contract"), required=False, widget=forms.Select)
+    phone = forms.CharField(label=_("Phone number"), required=False,
+                            widget=forms.TextInput(attrs={"type": "search", "data-shortcut": "search"}))
+    date_from = forms.CharField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.CharField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].widget.choices = [("", _("Any outcome")), *CallOutcome.choices]
+        self.fields["contract"].widget.choices = [("", _("Any contract")),
+                                                  *((c.code, str(c)) for c in contract_list(visible_to=user))]

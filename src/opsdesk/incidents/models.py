@@ -11,7 +11,16 @@ from django.utils.translation import gettext_lazy as _
 from opsdesk.core.models import TimeStampedModel, VersionedModel
 from opsdesk.sla.models import SlaTracked
 
-from .choices import LEVEL_COLOURS, STATUS_COLOURS, Channel, HoldReason, IncidentStatus, Level, WorkOrderStatus
+from .choices import (
+    LEVEL_COLOURS,
+    STATUS_COLOURS,
+    CallOutcome,
+    Channel,
+    HoldReason,
+    IncidentStatus,
+    Level,
+    WorkOrderStatus,
+)
 
 TITLE_MAX = 200
 
@@ -157,3 +166,77 @@ class WorkOrder(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.number
+
+
+class SatisfactionRating(TimeStampedModel):
+    """The requester's rating of the service (满意度评价) once an incident is over: 1 (very dissatisfied) to
+    5 (very satisfied), with an optional comment.
+
+    One per incident, given once (never edited): by its requester or the organisation's client contact, when
+    the incident is closed or the requester has confirmed the solution (resolved). The survey statistics of
+    the quality app read these rows later.
+    """
+
+    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="rating",
+                                    verbose_name=_("incident"))
+    score = models.PositiveSmallIntegerField(_("score"))
+    comment = models.TextField(_("comment"), blank=True)
+    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("rated by"))
+    rated_at = models.DateTimeField(_("rated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("satisfaction rating")
+        verbose_name_plural = _("satisfaction ratings")
+        constraints = [models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5),
+                                              name="satisfaction_score_range")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.score}"
+
+
+class CallRecord(TimeStampedModel):
+    """One hotline call as the agent took it (呼叫记录): who called from which number, who answered, when,
+    the agent's notes and what came of it.
+
+    A call that opened an incident or followed one up links to it (`incident`); an enquiry answered on the
+    phone has none. `contract` is the incident's, or the one the agent took the call for; it scopes who sees
+    the record (the contract's staff). `caller` is empty when the number matched nobody.
+    """
+
+    contract = models.ForeignKey("accounts.Contract", on_delete=models.PROTECT, related_name="calls",
+                                 verbose_name=_("contract"))
+    phone = models.CharField(_("phone number"), max_length=40, blank=True)
+    caller = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="calls_made", verbose_name=_("caller"))
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="calls_taken",
+                              verbose_name=_("agent"))
+    started_at = models.DateTimeField(_("call started"))
+    ended_at = models.DateTimeField(_("call ended"))
+    notes = models.TextField(_("notes"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=CallOutcome.choices)
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="calls",
+                                 verbose_name=_("incident"))
+
+    class Meta:
+        verbose_name = _("call record")
+        verbose_name_plural = _("call records")
+        indexes = [
+            models.Index(fields=["contract", "-id"], name="call_contract_idx"),
+            models.Index(fields=["agent", "-id"], name="call_agent_idx"),
+            models.Index(fields=["outcome", "-id"], name="call_outcome_idx"),
+            models.Index(fields=["started_at"], name="call_started_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(outcome__in=CallOutcome.values), name="call_outcome_valid"),
+            models.CheckConstraint(condition=models.Q(ended_at__gte=models.F("started_at")),
+                                   name="call_ends_after_start"),
+            # An enquiry answered on the phone has no ticket; the other outcomes always have one.
+            models.CheckConstraint(
+                condition=(models.Q(outcome="answered", incident__isnull=True)
+                           | (~models.Q(outcome="answered") & models.Q(incident__isnull=False))),
+                name="call_incident_matches_outcome"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.started_at:%Y-%m-%d %H:%M}"

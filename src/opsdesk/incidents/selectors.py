@@ -15,14 +15,16 @@ from django.utils.translation import gettext_lazy
 
 from opsdesk.accounts.choices import SERVICE_ROLES, Role
 from opsdesk.accounts.models import Contract, Organisation, User
-from opsdesk.accounts.selectors import access_for, ticket_visibility_q
+from opsdesk.accounts.selectors import access_for, normalised_phone, phone_key, ticket_visibility_q
 from opsdesk.core.db import one_or_none
 from opsdesk.core.errors import NotFound, ValidationError
 from opsdesk.core.models import Activity, Attachment
 from opsdesk.core.pagination import Page, keyset_page
+from opsdesk.sla.choices import ACTIVE_CLOCK_STATUSES, ClockStatus, Metric
+from opsdesk.sla.models import SlaClock
 
-from .choices import OPEN_STATUSES, IncidentStatus, Level, WorkOrderStatus
-from .models import Incident, IncidentCategory, WorkOrder
+from .choices import OPEN_STATUSES, CallOutcome, IncidentStatus, Level, WorkOrderStatus
+from .models import CallRecord, Incident, IncidentCategory, SatisfactionRating, WorkOrder
 
 NUMBER_RE = re.compile(r"^(INC-\d{8}-\d{4,})$", re.IGNORECASE)
 
@@ -286,3 +288,132 @@ def category_list() -> QuerySet:
     from .models import IncidentCategory
 
     return IncidentCategory.objects.filter(is_active=True).select_related("parent").order_by("parent__name", "name")
+
+
+# --- hotline: the caller's open tickets, the calls ------------------------------------------------------
+
+def open_incidents_by_requester(*, requesters: list[User], visible_to: User,
+                                per_person: int = 5) -> dict[int, list[Incident]]:
+    """The open incidents (newest first, at most `per_person` each) of several callers, in one query:
+    shown next to each person the phone lookup found, so the agent sees a repeated call about one fault."""
+    ids = [p.pk for p in requesters]
+    if not ids:
+        return {}
+    rows = (incident_queryset(visible_to=visible_to)
+            .filter(requester_id__in=ids, status__in=OPEN_STATUSES)
+            .only("id", "number", "title", "status", "level", "requester_id", "created_at", "sla_due_at",
+                  "sla_state", "sla_warn_at", "sla_critical_at", "sla_remaining_seconds", "sla_breached")
+            .order_by("-id")[: per_person * len(ids) * 4])
+    out: dict[int, list[Incident]] = {pk: [] for pk in ids}
+    for inc in rows:
+        bucket = out[inc.requester_id]
+        if len(bucket) < per_person:
+            bucket.append(inc)
+    return out
+
+
+CALL_TAKER_ROLES = SERVICE_ROLES
+
+
+def _call_contract_ids(user: User) -> list[int]:
+    access = access_for(user)
+    return sorted(cid for cid, roles in access.roles_by_contract.items() if roles & CALL_TAKER_ROLES)
+
+
+@dataclass
+class CallFilters:
+    """The filters of the calls list: outcome, agent (`me` or a username), contract code, a phone number's
+    digits, and a date range (Asia/Shanghai days of the call's start)."""
+
+    outcome: str = ""
+    agent: str = ""
+    contract: str = ""
+    phone: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    @classmethod
+    def parse(cls, params: Any) -> CallFilters:
+        def one(name: str) -> str:
+            value = params.get(name)
+            return "" if value is None else str(value).replace("\x00", "").strip()[:100]
+
+        errors: dict[str, str] = {}
+        outcome = one("outcome")
+        if outcome and outcome not in CallOutcome.values:
+            errors["outcome"] = _("Unknown outcome “%(value)s”.") % {"value": outcome}
+        dates: dict[str, dt.date | None] = {}
+        for name in ("date_from", "date_to"):
+            value = one(name)
+            try:
+                dates[name] = dt.date.fromisoformat(value) if value else None
+            except ValueError:
+                errors[name] = _("Use a date like 2026-11-22.")
+                dates[name] = None
+        if errors:
+            raise ValidationError(fields=errors)
+        return cls(outcome=outcome, agent=one("agent"), contract=one("contract"), phone=one("phone"),
+                   date_from=dates["date_from"], date_to=dates["date_to"])
+
+
+def call_list(*, visible_to: User, filters: CallFilters, limit: int = 25, cursor: str | None = None) -> Page:
+    """One page of the hotline calls on the contracts `visible_to` works as service staff (agents, project
+    managers, engineers), newest first; caller, agent, contract and incident in bulk, not per row."""
+    qs = CallRecord.objects.filter(contract_id__in=_call_contract_ids(visible_to))
+    if filters.outcome:
+        qs = qs.filter(outcome=filters.outcome)
+    if filters.agent:
+        qs = qs.filter(_person(filters.agent, visible_to, "agent"))
+    if filters.contract:
+        contract_id = one_or_none(Contract.objects.filter(code=filters.contract).values_list("id", flat=True))
+        qs = qs.filter(contract_id=contract_id) if contract_id is not None else qs.none()
+    if filters.phone:
+        key = phone_key(filters.phone)
+        qs = (qs.filter(phone__icontains=filters.phone) if key is None else
+              qs.annotate(phone_digits=normalised_phone()).filter(phone_digits__contains=key))
+    tz = timezone.get_current_timezone()
+    if filters.date_from:
+        qs = qs.filter(started_at__gte=dt.datetime.combine(filters.date_from, dt.time.min, tzinfo=tz))
+    if filters.date_to:
+        qs = qs.filter(started_at__lt=dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time.min,
+                                                          tzinfo=tz))
+    page = keyset_page(qs.select_related("caller", "agent", "contract", "incident"), order=("-id",), limit=limit,
+                       cursor=cursor)
+    return page
+
+
+def incident_calls(*, incident: Incident, viewer: User) -> list[CallRecord]:
+    """The calls about an incident (service staff only; nobody else sees call records)."""
+    if not is_service_staff(viewer, incident):
+        return []
+    return list(incident.calls.select_related("caller", "agent").order_by("id"))
+
+
+def incident_rating(*, incident: Incident) -> SatisfactionRating | None:
+    """The incident's satisfaction rating, or None."""
+    return one_or_none(SatisfactionRating.objects.filter(incident=incident).select_related("rated_by"))
+
+
+# --- the requester's view of the SLA --------------------------------------------------------------------
+
+def sla_promises(incidents: list[Incident], *, now: dt.datetime | None = None) -> dict[int, list[dict[str, Any]]]:
+    """What the requester is promised, per incident, from its running or paused response and resolution
+    clocks (one query for a whole page): [{"metric", "due_at", "overdue", "paused"}]. The on-site clock is
+    the contractor's business and is left out."""
+    ids = [inc.pk for inc in incidents if inc.sla_state]
+    out: dict[int, list[dict[str, Any]]] = {inc.pk: [] for inc in incidents}
+    if not ids:
+        return out
+    now = now or timezone.now()
+    clocks = (SlaClock.objects.filter(content_type=ContentType.objects.get_for_model(Incident), object_id__in=ids,
+                                      status__in=ACTIVE_CLOCK_STATUSES,
+                                      metric__in=(Metric.RESPONSE, Metric.RESOLUTION))
+              .only("object_id", "metric", "status", "due_at").order_by("object_id", "metric"))
+    for clock in clocks:
+        out[clock.object_id].append({
+            "metric": clock.metric, "due_at": clock.due_at, "paused": clock.status == ClockStatus.PAUSED,
+            "overdue": clock.due_at is not None and clock.status == ClockStatus.RUNNING and clock.due_at < now,
+        })
+    for promises in out.values():
+        promises.sort(key=lambda p: 0 if p["metric"] == Metric.RESPONSE else 1)
+    return out

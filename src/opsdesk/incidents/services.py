@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,7 @@ from opsdesk.accounts.models import Contract, User
 from opsdesk.accounts.selectors import access_for
 from opsdesk.core import sql
 from opsdesk.core.audit import audit_entry, audit_record, snapshot
-from opsdesk.core.errors import NotFound, PermissionDenied, ValidationError
+from opsdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from opsdesk.core.models import Activity, ActivityKind, Attachment
 from opsdesk.core.numbering import next_number
 from opsdesk.core.workflow import perform
@@ -27,10 +27,10 @@ from opsdesk.sla.choices import Metric
 from opsdesk.sla.services import clocks_prepare, clocks_start, clocks_stop
 
 from . import events
-from .choices import Channel, Level
-from .models import TITLE_MAX, Incident, IncidentCategory
+from .choices import CallOutcome, Channel, IncidentStatus, Level
+from .models import TITLE_MAX, CallRecord, Incident, IncidentCategory, SatisfactionRating
 from .selectors import is_service_staff
-from .workflow import INCIDENT_WORKFLOW, incident_roles
+from .workflow import CLIENT, INCIDENT_WORKFLOW, incident_roles
 
 TEXT_MAX = 20000
 CREATE_AUDIT_FIELDS = ("number", "title", "status", "level", "channel", "contract", "requester", "owner",
@@ -181,16 +181,24 @@ def incident_comment(*, incident: Incident, by: User, body: str, internal: bool 
     return activity
 
 
-def incident_attach(*, incident: Incident, by: User, upload: UploadedFile, internal: bool = False) -> Attachment:
-    """Attach a file to an incident; it is stored outside the web root under a random key."""
+def upload_error(upload: UploadedFile | None) -> str:
+    """Why a file cannot be attached ("" when it can): none chosen, empty, or over the size limit."""
     limit = settings.MAX_ATTACHMENT_BYTES
     if upload is None:
-        raise ValidationError(fields={"file": _("Choose a file.")})
+        return _("Choose a file.")
     size = upload.size or 0
     if size > limit:
-        raise ValidationError(fields={"file": _("The file is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)}})
+        return _("The file is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)}
     if size == 0:
-        raise ValidationError(fields={"file": _("The file is empty.")})
+        return _("The file is empty.")
+    return ""
+
+
+def incident_attach(*, incident: Incident, by: User, upload: UploadedFile, internal: bool = False) -> Attachment:
+    """Attach a file to an incident; it is stored outside the web root under a random key."""
+    if problem := upload_error(upload):
+        raise ValidationError(fields={"file": problem})
+    size = upload.size or 0
     roles = incident_roles(by, incident)
     if not roles:
         raise NotFound()
@@ -229,3 +237,186 @@ def incident_category_create(*, by: User | None, name: str, parent: IncidentCate
         audit_record(actor=by, action="incident_category.create", instance=category,
                      after={"name": name, "parent": parent.pk if parent else None})
     return category
+
+
+# --- the requester portal: a report with its files, the rating --------------------------------------------
+
+MAX_SUBMIT_FILES = 5
+
+
+def incident_create_with_attachments(*, by: User, attachments: list[UploadedFile] | tuple[()] = (),
+                                     **create: Any) -> Incident:
+    """Log an incident (incident_create's arguments) together with files, all or nothing.
+
+    Each file is checked like an attachment added later (not empty, within the size limit), at most
+    MAX_SUBMIT_FILES of them. Any bad file, like any bad field, means no incident and no stored file; the
+    errors of the fields and of the files come back together (the files under `attachments`).
+    """
+    uploads = list(attachments)
+    file_error = ""
+    if len(uploads) > MAX_SUBMIT_FILES:
+        file_error = _("At most %(n)d files at once.") % {"n": MAX_SUBMIT_FILES}
+    for upload in uploads:
+        if problem := upload_error(upload):
+            file_error = f"{(upload.name or '')[:100]}: {problem}" if upload is not None else problem
+            break
+    stored: list[Attachment] = []
+    try:
+        with transaction.atomic():
+            try:
+                incident = incident_create(by=by, **create)
+            except ValidationError as exc:
+                if file_error:
+                    raise ValidationError(fields={**exc.fields, "attachments": file_error}) from None
+                raise
+            if file_error:
+                raise ValidationError(fields={"attachments": file_error})
+            for upload in uploads:
+                stored.append(incident_attach(incident=incident, by=by, upload=upload))
+    except Exception:
+        for att in stored:  # the rows are rolled back; the files on disk must go too
+            att.file.delete(save=False)
+        raise
+    return incident
+
+
+RATEABLE_STATUSES = (IncidentStatus.RESOLVED, IncidentStatus.CLOSED)
+RATING_COMMENT_MAX = 2000
+
+
+def incident_rate(*, incident: Incident, by: User, score: int | str | None, comment: str = "") -> SatisfactionRating:
+    """Rate the service of an incident (1–5, optional comment).
+
+    Only its requester or the client organisation's contact, only once the incident is closed or the solution
+    confirmed (resolved), and only once per incident: a second rating is a Conflict, never an overwrite.
+    """
+    roles = incident_roles(by, incident)
+    if not roles:
+        raise NotFound(_("There is no incident %(number)s.") % {"number": incident.number},
+                       code="incident_not_found")
+    if not roles & CLIENT:
+        raise PermissionDenied(_("Only the requester or the client's contact may rate the service."))
+    errors: dict[str, str] = {}
+    try:
+        value = int(score) if score not in (None, "") and not isinstance(score, bool) else 0
+    except (TypeError, ValueError):
+        value = 0
+    if not 1 <= value <= 5:
+        errors["score"] = _("Choose from 1 to 5 stars.")
+    comment = _text(errors, "comment", comment, max_length=RATING_COMMENT_MAX)
+    if errors:
+        raise ValidationError(fields=errors)
+    if incident.status not in RATEABLE_STATUSES:
+        raise Conflict(_("The service can be rated once the solution is confirmed or the incident is closed."),
+                       code="not_rateable")
+    try:
+        with transaction.atomic():
+            rating = SatisfactionRating.objects.create(incident=incident, score=value, comment=comment, rated_by=by)
+            Activity.objects.create(
+                content_type=ContentType.objects.get_for_model(Incident), object_id=incident.pk,
+                kind=ActivityKind.SYSTEM, action="rated", actor=by, body=comment, data={"score": value})
+            audit_record(actor=by, action="incident.rate", instance=incident,
+                         after={"score": value, "comment": comment})
+    except IntegrityError:  # the one-to-one key: someone rated it first (or this is a second try)
+        raise Conflict(_("This incident has already been rated."), code="already_rated") from None
+    return rating
+
+
+# --- hotline calls ----------------------------------------------------------------------------------------
+
+CALL_NOTES_MAX = 10000
+CALL_MAX_AGE = dt.timedelta(days=1)
+CALL_TAKERS = SERVICE_ROLES
+
+
+def _call_time(errors: dict[str, str], name: str, value: dt.datetime | str | None,
+               now: dt.datetime, default: dt.datetime) -> dt.datetime:
+    if value in (None, ""):
+        return default
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            errors[name] = _("Use a date and time like 2026-11-22 14:30.")
+            return default
+    assert isinstance(value, dt.datetime)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    if value > now + CLOCK_SKEW:
+        errors[name] = _("The call cannot be in the future.")
+    elif value < now - CALL_MAX_AGE:
+        errors[name] = _("At most %(days)d day back.") % {"days": CALL_MAX_AGE.days}
+    return min(value, now)
+
+
+def call_record_create(*, by: User, outcome: str, contract: Contract | None = None, incident: Incident | None = None,
+                       phone: str = "", caller: User | None = None, notes: str = "",
+                       started_at: dt.datetime | str | None = None,
+                       ended_at: dt.datetime | str | None = None) -> CallRecord:
+    """Record a hotline call the agent took (see CallRecord).
+
+    A call that opened or followed up an incident links it (its contract is the incident's) and its notes go
+    on the incident's timeline as an internal note; an enquiry answered on the phone needs notes and a
+    contract the agent serves, and links nothing. Only service staff of the contract record calls. The call
+    began at most a day ago and not after it ended (both default to now).
+    """
+    errors: dict[str, str] = {}
+    notes = _text(errors, "notes", notes, max_length=CALL_NOTES_MAX)
+    phone = _text(errors, "phone", phone, max_length=40)
+    if outcome not in CallOutcome.values:
+        errors["outcome"] = _("Unknown outcome “%(value)s”.") % {"value": outcome}
+    elif outcome == CallOutcome.ANSWERED:
+        if incident is not None:
+            errors["outcome"] = _("A call about a ticket is a follow-up, not an enquiry answered without one.")
+        if not notes and "notes" not in errors:
+            errors["notes"] = _("Write down what the caller asked and what you answered.")
+    elif incident is None:
+        errors["incident"] = _("Choose the incident the call was about.")
+    elif outcome == CallOutcome.FOLLOW_UP and not notes and "notes" not in errors:
+        errors["notes"] = _("Write down what the caller said.")
+    if incident is not None:
+        contract = incident.contract
+    now = timezone.now()
+    started = _call_time(errors, "started_at", started_at, now, now)
+    ended = _call_time(errors, "ended_at", ended_at, now, now)
+    if "started_at" not in errors and "ended_at" not in errors and ended < started:
+        errors["ended_at"] = _("The call cannot end before it started.")
+    if contract is None:
+        errors["contract"] = _("Unknown contract.")
+    elif not access_for(by).roles_on(contract.pk) & CALL_TAKERS:
+        if incident is not None:
+            raise NotFound(_("There is no incident %(number)s.") % {"number": incident.number},
+                           code="incident_not_found")
+        errors["contract"] = _("Unknown contract.")
+    elif caller is not None and caller.organisation_id != contract.organisation_id:
+        errors["caller"] = _("The caller does not belong to the contract's client organisation.")
+    if errors:
+        raise ValidationError(fields=errors)
+    assert contract is not None
+    with transaction.atomic():
+        call = CallRecord.objects.create(contract=contract, phone=phone, caller=caller, agent=by,
+                                         started_at=started, ended_at=ended, notes=notes, outcome=outcome,
+                                         incident=incident)
+        if incident is not None:
+            Activity.objects.create(
+                content_type=ContentType.objects.get_for_model(Incident), object_id=incident.pk,
+                kind=ActivityKind.NOTE, action="call", actor=by, internal=True,
+                body=notes, data={"call": call.pk, "outcome": outcome, "phone": phone,
+                                  "started_at": started.isoformat(), "ended_at": ended.isoformat()})
+        audit_record(actor=by, action="call.create", instance=call,
+                     after={"outcome": outcome, "phone": phone, "incident": incident.number if incident else None,
+                            "caller": caller.username if caller else None})
+    return call
+
+
+def incident_create_from_call(*, by: User, call_notes: str = "", call_started_at: dt.datetime | str | None = None,
+                              call_phone: str = "", **create: Any) -> tuple[Incident, CallRecord]:
+    """Log an incident from a hotline call and record the call with it (outcome: new incident), in one
+    transaction: the agent's notes land on the timeline as an internal note. An error in either leaves
+    nothing written."""
+    with transaction.atomic():
+        incident = incident_create(by=by, **create)
+        call = call_record_create(by=by, outcome=CallOutcome.NEW_INCIDENT, incident=incident,
+                                  phone=call_phone or incident.contact_phone, caller=incident.requester,
+                                  notes=call_notes, started_at=call_started_at)
+    return incident, call

@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,9 +30,18 @@ from opsdesk.core.workflow import describe_actions
 from opsdesk.sla.selectors import clock_views
 
 from . import selectors, services
-from .choices import STATUS_COLOURS, Level
-from .forms import ActionForm, AttachmentForm, CommentForm, IncidentCreateForm, IncidentFilterForm, suggested_contract
-from .models import Incident
+from .choices import CALL_OUTCOME_COLOURS, STATUS_COLOURS, CallOutcome, Level
+from .forms import (
+    ActionForm,
+    AttachmentForm,
+    CallFilterForm,
+    CallLogForm,
+    CommentForm,
+    IncidentCreateForm,
+    IncidentFilterForm,
+    suggested_contract,
+)
+from .models import CallRecord, Incident
 from .services import LOGGERS
 from .workflow import INCIDENT_WORKFLOW
 
@@ -151,13 +161,18 @@ def incident_create(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = IncidentCreateForm(request.POST, user=request.user)
-        incident = create_from_form(request, form)
-        if incident is not None:
-            messages.success(request, _("Incident %(number)s logged.") % {"number": incident.number})
-            return redirect(incident.get_absolute_url())
+        if "call_only" in request.POST:
+            if _answered_call_from_form(request, form):
+                messages.success(request, _("Call recorded (answered without a ticket)."))
+                return redirect("incidents:call_list")
+        else:
+            incident = _incident_from_call_form(request, form)
+            if incident is not None:
+                messages.success(request, _("Incident %(number)s logged.") % {"number": incident.number})
+                return redirect(incident.get_absolute_url())
         status = 422
     else:
-        form = IncidentCreateForm(user=request.user)
+        form = IncidentCreateForm(user=request.user, initial={"call_started_at": _now_local()})
     caller_q = _clean_query(request.GET.get("caller_q", ""))
     selected = form.selected_requester()
     people = caller_lookup(visible_to=request.user, query=caller_q) if caller_q else []
@@ -168,10 +183,59 @@ def incident_create(request: HttpRequest) -> HttpResponse:
     recent = (selectors.recent_incidents_of(requester=selected, visible_to=request.user, limit=RECENT_TICKETS)
               if selected is not None else [])
     _suggest_contracts(people, form.contracts)
+    _attach_open_tickets(request, people)
     return render(request, "incidents/incident_create.html", {
         "form": form, "caller_q": caller_q, "people": people, "selected": selected, "recent": recent,
         "searched": bool(caller_q), "level_options": level_options(form["level"].value()),
     }, status=status)
+
+
+def _now_local() -> str:
+    """Now, as the hidden start time of the call on the create form (the page opens when the phone rings)."""
+    return timezone.localtime().replace(microsecond=0).isoformat()
+
+
+def _incident_from_call_form(request: HttpRequest, form: IncidentCreateForm) -> Incident | None:
+    """Log the incident and the call (with the agent's notes) the bound create form describes; None when
+    something is not valid, the form then carrying every message by its field."""
+    if not form.is_valid():
+        return None
+    try:
+        incident, _call = services.incident_create_from_call(by=request.user, **form.call_kwargs(),
+                                                              **form.service_kwargs())
+    except ValidationError as exc:
+        form.apply_service_errors(_call_errors_on_form(exc))
+        return None
+    return incident
+
+
+def _call_errors_on_form(exc: ValidationError) -> ValidationError:
+    """The call's field names as the create form names them (notes → call_notes, started_at → call_started_at)."""
+    names = {"notes": "call_notes", "started_at": "call_started_at", "phone": "contact_phone"}
+    return ValidationError(exc.message, fields={names.get(k, k): v for k, v in exc.fields.items()})
+
+
+def _answered_call_from_form(request: HttpRequest, form: IncidentCreateForm) -> CallRecord | None:
+    """Record a call answered without a ticket from the create form (its contract, caller and notes)."""
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    requester = data.get("requester")
+    try:
+        return services.call_record_create(
+            by=request.user, outcome=CallOutcome.ANSWERED, contract=data.get("contract"), caller=requester,
+            phone=data.get("contact_phone") or getattr(requester, "phone", "") or "",
+            notes=data.get("call_notes", ""), started_at=data.get("call_started_at") or None)
+    except ValidationError as exc:
+        form.apply_service_errors(_call_errors_on_form(exc))
+        return None
+
+
+def _attach_open_tickets(request: HttpRequest, people: list[Any]) -> None:
+    """Each person found gets `open_tickets` (one query for all): a repeated call about one fault shows."""
+    by_person = selectors.open_incidents_by_requester(requesters=people, visible_to=request.user)
+    for person in people:
+        person.open_tickets = by_person.get(person.pk, [])
 
 
 def _suggest_contracts(people: list[Any], contracts: list[Any]) -> None:
@@ -192,6 +256,7 @@ def caller_search(request: HttpRequest) -> HttpResponse:
     recent = (selectors.recent_incidents_of(requester=selected, visible_to=request.user, limit=RECENT_TICKETS)
               if selected is not None else [])
     _suggest_contracts(people, list(contract_list(visible_to=request.user, role_in=LOGGERS)))
+    _attach_open_tickets(request, people)
     return render(request, "incidents/_caller_results.html", {
         "people": people, "selected": selected, "recent": recent, "searched": bool(query), "caller_q": query})
 
@@ -212,7 +277,8 @@ def caller_recent(request: HttpRequest) -> HttpResponse:
 
 def detail_context(request: HttpRequest, incident: Incident, *, action_errors: tuple[str, ActionForm] | None = None,
                    comment_form: CommentForm | None = None,
-                   attachment_form: AttachmentForm | None = None) -> dict[str, Any]:
+                   attachment_form: AttachmentForm | None = None,
+                   call_form: CallLogForm | None = None) -> dict[str, Any]:
     """Everything a detail page shows: fields, work orders, timeline, one form per allowed action."""
     user = request.user
     staff = selectors.is_service_staff(user, incident)
@@ -241,6 +307,10 @@ def detail_context(request: HttpRequest, incident: Incident, *, action_errors: t
         # Read only by pages that show the SLA card, and only for incidents that ever had a clock.
         "sla_clocks": SimpleLazyObject(lambda: clock_views(incident) if incident.sla_state else []),
         "max_attachment_mb": settings.MAX_ATTACHMENT_BYTES // (1024 * 1024),
+        # Read only by the staff page (the portal page reads the rating itself).
+        "calls": SimpleLazyObject(lambda: selectors.incident_calls(incident=incident, viewer=user)),
+        "staff_rating": SimpleLazyObject(lambda: selectors.incident_rating(incident=incident)),
+        "call_form": call_form or CallLogForm(),
     }
 
 
@@ -387,3 +457,50 @@ def attachment_download(request: HttpRequest, number: str, attachment_id: int) -
                             content_type=attachment.content_type_header or "application/octet-stream")
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- hotline calls ----------------------------------------------------------------------------------------
+
+@login_required
+@page_errors
+@staff_only
+@require_POST
+def incident_call_create(request: HttpRequest, number: str) -> HttpResponse:
+    """Log a follow-up call about this incident; its notes go on the timeline as an internal note."""
+    incident = visible_incident(request, number)
+    form = CallLogForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.call_record_create(
+                by=request.user, outcome=CallOutcome.FOLLOW_UP, incident=incident, caller=incident.requester,
+                phone=data.get("phone") or incident.contact_phone, notes=data.get("notes", ""),
+                started_at=data.get("started_at") or None, ended_at=data.get("ended_at") or None)
+        except ValidationError as exc:
+            form.apply_service_errors(exc)
+        else:
+            messages.success(request, _("Call logged."))
+            return redirect(incident.get_absolute_url() + "#calls")
+    return render(request, "incidents/incident_detail.html",
+                  {**detail_context(request, incident, call_form=form), "call_form_open": True}, status=422)
+
+
+@login_required
+@page_errors
+@staff_only
+@require_GET
+def call_list(request: HttpRequest) -> HttpResponse:
+    """The hotline calls of the contracts one works (agents, project managers), filtered, newest first."""
+    form = CallFilterForm(request.GET, user=request.user)
+    page = None
+    status = 400
+    if form.is_valid():
+        try:
+            page = selectors.call_list(visible_to=request.user, filters=selectors.CallFilters.parse(request.GET),
+                                       limit=settings.OPSDESK_PAGE_SIZE, cursor=request.GET.get("cursor") or None)
+            status = 200
+        except ValidationError as exc:
+            form.apply_service_errors(exc)
+    return render(request, "incidents/call_list.html",
+                  {"form": form, "page": page, "outcome_colours": CALL_OUTCOME_COLOURS,
+                   "people": colleagues_of(user=request.user)}, status=status)

@@ -7,7 +7,7 @@ Handlers stay thin: reads through selectors.py (scoped to the caller), writes th
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
@@ -15,8 +15,11 @@ from ninja import Field, Query, Router, Schema
 from opsdesk.core.api import ERROR_RESPONSES, CursorPageOut, OutSchema, Text, api_user
 
 from . import selectors, services
-from .choices import NotificationKind
-from .models import Notification
+from .choices import DeliveryStatus, NotificationChannel, NotificationKind
+from .models import Delivery, Notification
+
+if TYPE_CHECKING:
+    from opsdesk.accounts.models import User
 
 router = Router(tags=["notifications"])
 
@@ -75,6 +78,102 @@ def notification_unread_count(request: HttpRequest) -> dict[str, int]:
 @router.post("/read-all", response={200: MarkedOut, **ERROR_RESPONSES}, summary="Mark all my notifications read")
 def notification_read_all(request: HttpRequest) -> dict[str, int]:
     return {"marked": services.notifications_mark_all_read(by=api_user(request))}
+
+
+class PreferenceOut(OutSchema):
+    kind: str
+    kind_label: str
+    in_app: bool = Field(description="Always true: in-app notifications cannot be turned off.")
+    email: bool
+
+
+class PreferencesOut(OutSchema):
+    language: str = Field(description="The language of one's messages: zh-hans or en.")
+    email_address: str = Field(description="Where e-mail goes; empty: no e-mail is sent, whatever is chosen.")
+    kinds: list[PreferenceOut]
+
+
+class PreferencesIn(Schema):
+    language: Text | None = Field(None, description="zh-hans or en.")
+    email: dict[Text, bool] = Field(default_factory=dict,
+                                    description="Per kind: whether to receive it by e-mail. Kinds not named keep "
+                                                "their current choice.")
+
+
+def _preferences(user: User) -> dict[str, Any]:
+    rows = selectors.notification_preferences(user=user)
+    return {"language": user.language, "email_address": user.email,
+            "kinds": [{"kind": r.kind, "kind_label": r.label, "in_app": r.in_app, "email": r.email} for r in rows]}
+
+
+@router.get("/preferences", response={200: PreferencesOut, **ERROR_RESPONSES}, summary="My notification settings")
+def preferences_get(request: HttpRequest) -> dict[str, Any]:
+    return _preferences(api_user(request))
+
+
+@router.put("/preferences", response={200: PreferencesOut, **ERROR_RESPONSES},
+            summary="Change my notification settings")
+def preferences_put(request: HttpRequest, payload: PreferencesIn) -> dict[str, Any]:
+    user = api_user(request)
+    services.notification_preferences_save(user=user, email=payload.email, language=payload.language)
+    return _preferences(user)
+
+
+class AttemptOut(OutSchema):
+    started_at: dt.datetime
+    duration_ms: int | None
+    outcome: str = Field(description="started, sent, retry, rate_limited, failed or interrupted.")
+    error: str
+
+
+class DeliveryOut(OutSchema):
+    id: int
+    channel: str = Field(description="email, dingtalk, wecom or feishu.")
+    target: str = Field(description="The recipient's username (e-mail) or the robot's name.")
+    kind: str
+    ticket_number: str
+    ticket_title: str
+    status: str = Field(description="pending, sending, sent or failed.")
+    attempts: int
+    next_attempt_at: dt.datetime | None = Field(description="When a pending delivery is tried next.")
+    last_error: str
+    sent_at: dt.datetime | None
+    created_at: dt.datetime
+    attempt_log: list[AttemptOut]
+
+
+class DeliveryPageOut(CursorPageOut):
+    items: list[DeliveryOut]
+
+
+class DeliveryListParams(Schema):
+    channel: NotificationChannel | None = None
+    status: DeliveryStatus | None = None
+    ticket: Text | None = Field(None, max_length=40, description="A ticket number.")
+    limit: int = Field(25, ge=1, le=200)
+    cursor: Text | None = None
+
+
+def _delivery_out(d: Delivery) -> dict[str, Any]:
+    target = d.recipient.username if d.recipient is not None else (d.robot.name if d.robot is not None else "")
+    return {"id": d.pk, "channel": d.channel, "target": target, "kind": d.kind, "ticket_number": d.ticket_number,
+            "ticket_title": d.ticket_title, "status": d.status, "attempts": d.attempts,
+            "next_attempt_at": d.next_attempt_at if d.status == DeliveryStatus.PENDING else None,
+            "last_error": d.last_error, "sent_at": d.sent_at, "created_at": d.created_at,
+            "attempt_log": [{"started_at": a.started_at, "duration_ms": a.duration_ms, "outcome": a.outcome,
+                             "error": a.error} for a in d.attempt_log.all()]}
+
+
+@router.get("/deliveries", response={200: DeliveryPageOut, **ERROR_RESPONSES}, summary="Notification log")
+def delivery_list(request: HttpRequest, filters: Query[DeliveryListParams]) -> dict[str, Any]:
+    """Outgoing deliveries (e-mail, group robots) and every attempt, of the contracts the caller manages
+    (project manager, system administrator); empty for everyone else."""
+    page = selectors.delivery_page(
+        visible_to=api_user(request), limit=filters.limit, cursor=filters.cursor,
+        filters=selectors.DeliveryFilters(channel=filters.channel or "", status=filters.status or "",
+                                          ticket=filters.ticket or ""))
+    return {"items": [_delivery_out(d) for d in page.items], "next_cursor": page.next_cursor,
+            "prev_cursor": page.prev_cursor, "count": page.count, "count_capped": page.count_capped}
 
 
 @router.get("/{notification_id}", response={200: NotificationOut, **ERROR_RESPONSES}, summary="One notification")

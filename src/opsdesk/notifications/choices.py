@@ -16,10 +16,46 @@ class NotificationKind(models.TextChoices):
 
 
 class NotificationChannel(models.TextChoices):
-    """Where a notification is delivered. One row per recipient, event and channel: e-mail and the
-    DingTalk / WeCom / Feishu robots join as further values on the same table."""
+    """Where a notification is delivered. In-app rows live in Notification; every other channel is a
+    Delivery (one per event, channel and target: a person for e-mail, a group robot for the others)."""
 
     IN_APP = "in_app", _("In the application")
+    EMAIL = "email", _("E-mail")
+    DINGTALK = "dingtalk", _("DingTalk robot")
+    WECOM = "wecom", _("WeCom robot")
+    FEISHU = "feishu", _("Feishu robot")
+
+
+# The channels a person chooses per kind (robots are chosen per group, by the contract's managers).
+PERSONAL_CHANNELS = (NotificationChannel.IN_APP, NotificationChannel.EMAIL)
+ROBOT_CHANNELS = (NotificationChannel.DINGTALK, NotificationChannel.WECOM, NotificationChannel.FEISHU)
+
+
+class RobotProvider(models.TextChoices):
+    DINGTALK = "dingtalk", _("DingTalk")
+    WECOM = "wecom", _("WeCom")
+    FEISHU = "feishu", _("Feishu")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class AttemptOutcome(models.TextChoices):
+    STARTED = "started", _("In progress")
+    SENT = "sent", _("Sent")
+    RETRY = "retry", _("Failed, will retry")
+    RATE_LIMITED = "rate_limited", _("Rate limited, will retry")
+    FAILED = "failed", _("Failed")
+    INTERRUPTED = "interrupted", _("Interrupted")
+
+
+class MessageLanguage(models.TextChoices):
+    ZH_HANS = "zh-hans", "简体中文"
+    EN = "en", "English"
 
 
 KIND_COLOURS = {
@@ -31,4 +67,20 @@ KIND_COLOURS = {
     NotificationKind.SLA_WARNING: "orange",
     NotificationKind.SLA_BREACH: "red",
     NotificationKind.ESCALATION: "red",
+}
+
+STATUS_COLOURS = {
+    DeliveryStatus.PENDING: "secondary",
+    DeliveryStatus.SENDING: "blue",
+    DeliveryStatus.SENT: "green",
+    DeliveryStatus.FAILED: "red",
+}
+
+OUTCOME_COLOURS = {
+    AttemptOutcome.STARTED: "blue",
+    AttemptOutcome.SENT: "green",
+    AttemptOutcome.RETRY: "orange",
+    AttemptOutcome.RATE_LIMITED: "yellow",
+    AttemptOutcome.FAILED: "red",
+    AttemptOutcome.INTERRUPTED: "red",
 }

@@ -26,17 +26,18 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from opsdesk.accounts.choices import Role
 from opsdesk.accounts.models import RoleGrant, User
 from opsdesk.core.audit import audit_record
-from opsdesk.core.errors import NotFound
+from opsdesk.core.errors import NotFound, ValidationError
 from opsdesk.core.models import Activity, ActivityKind
 from opsdesk.incidents.choices import IncidentStatus
 from opsdesk.incidents.models import Incident, WorkOrder
 
 from .choices import NotificationChannel, NotificationKind
-from .models import Notification
+from .models import Notification, Robot
 
 K = NotificationKind
 URGENT_LEVELS = (1, 2)
@@ -69,24 +70,25 @@ class _Planned:
 # --- delivery --------------------------------------------------------------------------------------------
 
 def notifications_deliver(*, activities: Sequence[Activity]) -> int:
-    """Create the in-app notifications the given timeline entries call for; returns how many were new.
+    """Create the in-app notifications the given timeline entries call for, and in the same transaction the
+    outgoing deliveries (e-mail per person and preference, one per group robot); returns how many in-app
+    notifications were new.
 
     Safe to run any number of times and concurrently: rows already there are skipped, and a concurrent insert
-    of the same (recipient, event, channel) is ignored by the unique constraint. One audit entry per run that
-    created something.
+    of the same (recipient, event, channel) is ignored by the unique constraint (deliveries likewise on
+    (event, channel, target)). One audit entry per run that created something. The sending jobs start after
+    commit.
     """
-    planned = _plan([a for a in activities if a.content_type_id == _incident_ct_id()])
-    if not planned:
+    planned, event_kinds = _plan_events([a for a in activities if a.content_type_id == _incident_ct_id()])
+    if not planned and not event_kinds:
         return 0
     keys = {event_key(p.activity.pk) for p in planned}
     with transaction.atomic():
         existing = set(Notification.objects.filter(event_key__in=keys, channel=NotificationChannel.IN_APP)
                        .values_list("recipient_id", "event_key"))
         todo = [p for p in planned if (p.recipient_id, event_key(p.activity.pk)) not in existing]
-        if not todo:
-            return 0
-        tickets = Incident.objects.only("pk", "number", "title", "requester_id").in_bulk(
-            {p.activity.object_id for p in todo})
+        tickets = Incident.objects.only("pk", "number", "title", "requester_id", "contract_id").in_bulk(
+            {p.activity.object_id for p in planned} | {a.object_id for a, _kind in event_kinds})
         rows = []
         for p in todo:
             ticket = tickets.get(p.activity.object_id)
@@ -104,6 +106,10 @@ def notifications_deliver(*, activities: Sequence[Activity]) -> int:
                          after={"channel": NotificationChannel.IN_APP,
                                 "events": sorted({r.event_key for r in rows}),
                                 "recipients": sorted({r.recipient_id for r in rows})})
+        from .delivery import deliveries_create
+
+        deliveries_create(planned=[(p.recipient_id, p.kind, p.activity) for p in planned],
+                          events=event_kinds, tickets=tickets)
     return len(rows)
 
 
@@ -191,8 +197,14 @@ def notifications_mark_all_read(*, by: User) -> int:
 
 def _plan(activities: Sequence[Activity]) -> list[_Planned]:
     """The (recipient, kind) pairs each timeline entry calls for; a few queries per batch, none per entry."""
+    return _plan_events(activities)[0]
+
+
+def _plan_events(activities: Sequence[Activity]) -> tuple[list[_Planned], list[tuple[Activity, str]]]:
+    """The (recipient, kind) pairs each timeline entry calls for, and each entry's kind for the group robots
+    (an event tells the group whoever the actor was: the group is not the actor)."""
     if not activities:
-        return []
+        return [], []
     incidents = Incident.objects.only("pk", "contract_id", "requester_id").in_bulk(
         {a.object_id for a in activities})
     assignees = _assignees(activities)
@@ -209,6 +221,7 @@ def _plan(activities: Sequence[Activity]) -> list[_Planned]:
                 .values_list("contract_id", "user_id").distinct():
             managers.setdefault(contract_id, []).append(user_id)
     out: list[_Planned] = []
+    events: list[tuple[Activity, str]] = []
     for a in activities:
         incident = incidents.get(a.object_id)
         if incident is None:
@@ -229,6 +242,8 @@ def _plan(activities: Sequence[Activity]) -> list[_Planned]:
                 told.append((engineers.get(str(data.get("work_order"))), K.DISPATCHED))
             if a.to_status in STATUS_KINDS and a.from_status != a.to_status:
                 told.append((incident.requester_id, STATUS_KINDS[IncidentStatus(a.to_status)]))
+        if told:
+            events.append((a, told[0][1]))
         seen: set[int] = set()
         for person, kind in told:
             if person is None or person == a.actor_id or person in seen:
@@ -237,7 +252,7 @@ def _plan(activities: Sequence[Activity]) -> list[_Planned]:
             out.append(_Planned(recipient_id=person, kind=kind, activity=a))
     active = set(User.objects.filter(pk__in={p.recipient_id for p in out}, is_active=True)
                  .values_list("pk", flat=True)) if out else set()
-    return [p for p in out if p.recipient_id in active]
+    return [p for p in out if p.recipient_id in active], events
 
 
 def _assignees(activities: Sequence[Activity]) -> dict[int, int]:
@@ -276,3 +291,150 @@ def _url(ticket: Incident, recipient_id: int) -> str:
 
 def _incident_ct_id() -> int:
     return ContentType.objects.get_for_model(Incident).pk
+
+
+# --- preferences -------------------------------------------------------------------------------------------
+
+def notification_preferences_save(*, user: User, email: dict[str, bool] | None = None,
+                                  language: str | None = None) -> User:
+    """Save `user`'s e-mail choice per kind and the language of their messages. In-app notifications are
+    always on and cannot be turned off; a kind not named keeps its current choice."""
+    from .choices import MessageLanguage
+    from .models import NotificationPreference
+
+    errors: dict[str, str] = {}
+    email = email or {}
+    unknown = sorted(k for k in email if k not in NotificationKind.values)
+    if unknown:
+        errors["email"] = _("Unknown notification kind: %(kinds)s.") % {"kinds": ", ".join(unknown)}
+    if language is not None and language not in MessageLanguage.values:
+        errors["language"] = _("Choose zh-hans or en.")
+    if errors:
+        raise ValidationError(fields=errors)
+    with transaction.atomic():
+        before = {"language": user.language,
+                  "email_off": sorted(NotificationPreference.objects.filter(
+                      user=user, channel=NotificationChannel.EMAIL, enabled=False).values_list("kind", flat=True))}
+        for kind, enabled in email.items():
+            NotificationPreference.objects.update_or_create(
+                user=user, kind=kind, channel=NotificationChannel.EMAIL, defaults={"enabled": bool(enabled)})
+        if language is not None and language != user.language:
+            User.objects.filter(pk=user.pk).update(language=language)
+            user.language = language
+        after = {"language": user.language,
+                 "email_off": sorted(NotificationPreference.objects.filter(
+                     user=user, channel=NotificationChannel.EMAIL, enabled=False).values_list("kind", flat=True))}
+        audit_record(actor=user, action="notification.preferences", instance=user, before=before, after=after)
+    return user
+
+
+# --- group robots ------------------------------------------------------------------------------------------
+
+ROBOT_FIELDS = ("contract", "provider", "name", "webhook_url", "secret", "kinds", "language", "is_active")
+
+
+def robot_may_manage(*, user: User, contract_id: int) -> bool:
+    """Robots of a contract are configured by its project managers and system administrators (and
+    superusers)."""
+    from opsdesk.accounts.selectors import access_for
+
+    if user.is_superuser:
+        return True
+    return bool(access_for(user).roles_on(contract_id) & MANAGING_ROLES)
+
+
+MANAGING_ROLES = frozenset({Role.PROJECT_MANAGER, Role.SYSTEM_ADMIN})
+
+
+def _robot_validate(*, provider: str, name: str, webhook_url: str, secret: str, kinds: Sequence[str],
+                    language: str) -> dict[str, str]:
+    from .choices import MessageLanguage, RobotProvider
+
+    errors: dict[str, str] = {}
+    if provider not in RobotProvider.values:
+        errors["provider"] = _("Choose DingTalk, WeCom or Feishu.")
+    if not name.strip():
+        errors["name"] = _("Give the robot a name.")
+    elif len(name) > 100:
+        errors["name"] = _("At most %(n)d characters.") % {"n": 100}
+    url = webhook_url.strip()
+    if not url.lower().startswith(("https://", "http://")) or any(c.isspace() for c in url) or len(url) > 500:
+        errors["webhook_url"] = _("Enter the robot's webhook URL (https://…).")
+    elif provider == RobotProvider.WECOM and "key=" not in url:
+        errors["webhook_url"] = _("A WeCom webhook URL contains the robot's key (…/send?key=…).")
+    elif provider == RobotProvider.DINGTALK and "access_token=" not in url:
+        errors["webhook_url"] = _("A DingTalk webhook URL contains the access token (…/send?access_token=…).")
+    if len(secret) > 200 or any(c.isspace() for c in secret):
+        errors["secret"] = _("The signing secret is one word of at most 200 characters.")
+    bad = [k for k in kinds if k not in NotificationKind.values]
+    if not kinds:
+        errors["kinds"] = _("Choose at least one kind of notification.")
+    elif bad:
+        errors["kinds"] = _("Unknown notification kind: %(kinds)s.") % {"kinds": ", ".join(bad)}
+    if language not in MessageLanguage.values:
+        errors["language"] = _("Choose zh-hans or en.")
+    return errors
+
+
+def robot_create(*, by: User, contract_id: int, provider: str, name: str, webhook_url: str, secret: str = "",
+                 kinds: Sequence[str], language: str = "zh-hans") -> Robot:
+    """Add a group robot to a contract (its project managers and system administrators only)."""
+    if not robot_may_manage(user=by, contract_id=contract_id):
+        raise NotFound()
+    errors = _robot_validate(provider=provider, name=name, webhook_url=webhook_url, secret=secret, kinds=kinds,
+                             language=language)
+    if not errors and Robot.objects.filter(contract_id=contract_id, name=name.strip()).exists():
+        errors["name"] = _("This contract already has a robot of that name.")
+    if errors:
+        raise ValidationError(fields=errors)
+    with transaction.atomic():
+        robot = Robot.objects.create(contract_id=contract_id, provider=provider, name=name.strip(),
+                                     webhook_url=webhook_url.strip(), secret=secret, kinds=list(dict.fromkeys(kinds)),
+                                     language=language)
+        audit_record(actor=by, action="robot.create", instance=robot, after=_robot_snapshot(robot))
+    return robot
+
+
+def robot_update(*, robot: Robot, by: User, name: str, webhook_url: str, secret: str | None, kinds: Sequence[str],
+                 language: str, is_active: bool) -> Robot:
+    """Change a robot; `secret=None` keeps the stored secret (the form never shows it)."""
+    if not robot_may_manage(user=by, contract_id=robot.contract_id):
+        raise NotFound()
+    secret = robot.secret if secret is None else secret
+    errors = _robot_validate(provider=robot.provider, name=name, webhook_url=webhook_url, secret=secret,
+                             kinds=kinds, language=language)
+    if not errors and Robot.objects.filter(contract_id=robot.contract_id, name=name.strip()) \
+            .exclude(pk=robot.pk).exists():
+        errors["name"] = _("This contract already has a robot of that name.")
+    if errors:
+        raise ValidationError(fields=errors)
+    with transaction.atomic():
+        before = _robot_snapshot(robot)
+        robot.name, robot.webhook_url, robot.secret = name.strip(), webhook_url.strip(), secret
+        robot.kinds, robot.language, robot.is_active = list(dict.fromkeys(kinds)), language, is_active
+        robot.save()
+        audit_record(actor=by, action="robot.update", instance=robot, before=before, after=_robot_snapshot(robot))
+    return robot
+
+
+def robot_disable(*, robot: Robot, by: User) -> Robot:
+    """Stop a robot: it receives nothing more, and what was waiting for it is not sent."""
+    if not robot_may_manage(user=by, contract_id=robot.contract_id):
+        raise NotFound()
+    from .choices import DeliveryStatus
+    from .models import Delivery
+
+    with transaction.atomic():
+        Robot.objects.filter(pk=robot.pk).update(is_active=False)
+        Delivery.objects.filter(robot=robot, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.FAILED, last_error="The group robot is disabled.")
+        robot.is_active = False
+        audit_record(actor=by, action="robot.disable", instance=robot, after={"is_active": False})
+    return robot
+
+
+def _robot_snapshot(robot: Robot) -> dict[str, Any]:
+    # The secret and the webhook's token are credentials: the audit trail records only that they are set.
+    return {"name": robot.name, "provider": robot.provider, "kinds": robot.kinds, "language": robot.language,
+            "is_active": robot.is_active, "secret_set": bool(robot.secret),
+            "webhook_host": robot.webhook_url.split("/")[2] if robot.webhook_url.count("/") >= 2 else ""}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.cache import cache
 from huey.contrib.djhuey import db_task
 
-from . import services
+from . import delivery, services
 
 # A failing run (database restarting, lock timeout) is retried; a retry creates nothing twice.
 RETRIES, RETRY_DELAY = 5, 30
@@ -47,3 +47,41 @@ def catch_up_notifications() -> int:
     """Periodic (config/schedule.py): re-derive the last hour's notifications, so an event whose in-process
     signal was lost (the process died after its commit) is still delivered."""
     return services.notifications_catch_up()
+
+
+# --- outgoing channels ---------------------------------------------------------------------------------------
+
+@db_task(retries=RETRIES, retry_delay=RETRY_DELAY)
+def send_email_delivery(delivery_id: int) -> bool | None:
+    """Send one e-mail delivery (claimed first: a second run, or a second worker, sends nothing)."""
+    return delivery.email_delivery_send(delivery_id=delivery_id)
+
+
+@db_task(retries=RETRIES, retry_delay=RETRY_DELAY)
+def send_robot_deliveries(robot_id: int) -> int:
+    """Send what is due for one group robot as one message; when its per-minute quota is used up, run again
+    once a slot frees; when more is due, run again at once (each run sends one message)."""
+    run = delivery.robot_deliveries_send(robot_id=robot_id)
+    if run.wait_until is not None:
+        send_robot_deliveries.schedule((robot_id,), eta=run.wait_until)
+    elif run.more:
+        send_robot_deliveries(robot_id)
+    return run.sent
+
+
+def send_due_deliveries() -> int:
+    """Periodic (config/schedule.py): reclaim deliveries whose worker died (lease expired), then start the
+    sending jobs of every due delivery (retries after backoff, reclaimed ones, robots waiting for quota)."""
+    reclaimed = delivery.deliveries_reclaim()
+    emails, robots = delivery.deliveries_due()
+    for pk in emails:
+        send_email_delivery(pk)
+    for robot_id in robots:
+        send_robot_deliveries(robot_id)
+    return reclaimed + len(emails) + len(robots)
+
+
+@db_task()
+def send_due_deliveries_now() -> int:
+    """`send_due_deliveries` as a queued job (operators and tests start it on demand)."""
+    return send_due_deliveries()

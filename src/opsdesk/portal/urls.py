@@ -11,4 +11,5 @@ urlpatterns = [
     path("incidents/<str:number>/actions/<slug:action>/", views.incident_action, name="incident_action"),
     path("incidents/<str:number>/comments/", views.incident_comment, name="incident_comment"),
     path("incidents/<str:number>/attachments/", views.incident_attach, name="incident_attach"),
+    path("incidents/<str:number>/rating/", views.incident_rate, name="incident_rate"),
 ]
