@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.test import Client
 
 from opsdesk.accounts.models import Contract, Organisation, User
 from opsdesk.incidents import services as incident_services
 from opsdesk.incidents.models import Incident
 
-from .factories import ContractFactory, OrganisationFactory, UserFactory, grant
+from .factories import PASSWORD, ContractFactory, OrganisationFactory, UserFactory, grant
 
 
 @dataclass
@@ -61,3 +62,29 @@ def world(db) -> World:
     agent_b = grant(UserFactory(username="agent_b", full_name="吴坐席"), "agent", contract_b)
     return World(org_a, org_b, contract_a, contract_b, agent, engineer, engineer2, second_line, pm, requester_a,
                  requester_a2, contact_a, requester_b, contact_b, agent_b)
+
+
+@pytest.fixture
+def login():
+    """A test client logged in as the given person (a fresh one per call)."""
+    def _login(user) -> Client:
+        c = Client()
+        assert c.login(username=user.username, password=PASSWORD)
+        return c
+    return _login
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server (aiosmtpd) on a free loopback port, and Django's SMTP backend pointed at it."""
+    from .servers import SmtpServer
+
+    with SmtpServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_TIMEOUT = 10
+        settings.OPSDESK_MAIL_DOMAIN = "itsm.example.cn"
+        settings.OPSDESK_SITE_URL = "https://itsm.example.cn"
+        yield server

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.test import Client
 
 from opsdesk.incidents.models import Incident
 from opsdesk.mailin.choices import Security, UnknownSenderPolicy
 from opsdesk.mailin.models import Mailbox
-from tests.factories import PASSWORD
+
+from ..servers import free_port
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 PLACEHOLDER = b"INC-20261122-0001"
@@ -52,15 +52,6 @@ def mailbox(mail_world) -> Mailbox:
                                   password="secret", unknown_sender_policy=UnknownSenderPolicy.CREATE_REQUESTER)
 
 
-@pytest.fixture
-def login():
-    def _login(user) -> Client:
-        c = Client()
-        assert c.login(username=user.username, password=PASSWORD)
-        return c
-    return _login
-
-
 def comments(incident: Incident) -> list[str]:
     from django.contrib.contenttypes.models import ContentType
 
@@ -72,12 +63,6 @@ def comments(incident: Incident) -> list[str]:
 
 
 # --- Dovecot ---------------------------------------------------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @dataclass
 class Dovecot:
@@ -175,7 +160,7 @@ def dovecot() -> Iterator[Dovecot]:
     internal = "dovecot" if is_root and _user_exists("dovecot") else os.environ.get("USER", "nobody")
     login = "dovenull" if is_root and _user_exists("dovenull") else internal
     mail_user = "dovecot" if is_root and _user_exists("dovecot") else str(os.getuid())
-    ssl_port, starttls_port = _free_port(), _free_port()
+    ssl_port, starttls_port = free_port(), free_port()
     (root / "dovecot.conf").write_text(DOVECOT_CONF.format(root=root, ssl_port=ssl_port, starttls_port=starttls_port,
                                                            internal=internal, login=login, mail_user=mail_user,
                                                            password=password),
@@ -204,51 +189,3 @@ def dovecot() -> Iterator[Dovecot]:
         except subprocess.TimeoutExpired:
             proc.kill()
         shutil.rmtree(root, ignore_errors=True)
-
-
-# --- SMTP (the rejection reply) ----------------------------------------------------------------------------
-
-@dataclass
-class SmtpInbox:
-    port: int
-    received: list[bytes]
-
-
-class _Handler:
-    def __init__(self, received: list[bytes]) -> None:
-        self.received = received
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        self.received.append(envelope.original_content or envelope.content)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(settings) -> Iterator[SmtpInbox]:
-    """A real SMTP server (aiosmtpd) on a free loopback port; Django's SMTP backend pointed at it."""
-    from aiosmtpd.controller import Controller
-
-    received: list[bytes] = []
-    port = _free_port()
-    controller = Controller(_Handler(received), hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 10
-    try:
-        yield SmtpInbox(port=port, received=received)
-    finally:
-        controller.stop()
-
-
-def wait_for(predicate, *, timeout: float = 30, what: str = "condition"):
-    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)

@@ -7,14 +7,12 @@ import datetime as dt
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
 from huey.contrib.djhuey import HUEY
 
 from opsdesk.notifications.models import Notification
 from opsdesk.notifications.tasks import SLA_BURST_KEY
 
 from ..api.conftest import ApiClient, token_for
-from ..factories import PASSWORD
 from ..sla.conftest import calendars, gold  # noqa: F401  (shared with the SLA tests)
 
 
@@ -44,15 +42,6 @@ def _fresh_queue():
 
 
 @pytest.fixture
-def login():
-    def _login(user) -> Client:
-        c = Client()
-        assert c.login(username=user.username, password=PASSWORD)
-        return c
-    return _login
-
-
-@pytest.fixture
 def api():
     def _api(user) -> ApiClient:
         return ApiClient(token_for(user), user)
@@ -68,25 +57,9 @@ def told(incident=None, **filters) -> set[tuple[str, str]]:
 
 
 @pytest.fixture
-def smtp(settings):
-    """A real SMTP server (aiosmtpd) on a free loopback port, and Django's SMTP backend pointed at it."""
-    from .servers import SmtpServer
-
-    with SmtpServer() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        settings.EMAIL_TIMEOUT = 10
-        settings.OPSDESK_MAIL_DOMAIN = "itsm.example.cn"
-        settings.OPSDESK_SITE_URL = "https://itsm.example.cn"
-        yield server
-
-
-@pytest.fixture
 def robot_api():
     """The DingTalk / WeCom / Feishu robot APIs on a loopback port (see servers.RobotApi)."""
-    from .servers import RobotApi, serve_robots
+    from ..servers import RobotApi, serve_robots
 
     api = RobotApi(secret="SEC0123456789abcdef")
     server, thread = serve_robots(api)

@@ -127,7 +127,7 @@ def test_retried_jobs_deliver_once(world, live, smtp):
 
 def test_an_unreachable_server_fails_the_attempt_not_the_job(world, live, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    from .servers import free_port
+    from ..servers import free_port
 
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
     _with_address(world.engineer)

@@ -5,13 +5,11 @@ consumers on the configured queue: Redis with OPSDESK_REDIS_URL, else SQLite sto
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -23,28 +21,11 @@ from opsdesk.incidents.services import incident_act
 from opsdesk.notifications.models import Delivery
 from opsdesk.notifications.tasks import send_due_deliveries_now
 
-from .servers import WAIT, SmtpServer, wait_for
+from ..servers import WAIT, SmtpServer, process_env, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 OPSDESK = str(Path(sys.executable).parent / "opsdesk")
 LEASE_SECONDS = 8  # above the workers' SMTP timeout (5 s), as in production (see settings)
-
-
-def process_env(data: Path) -> dict[str, str]:
-    """The environment of an `opsdesk` process on this test's (committed) database, configured like
-    production: no pytest marker, jobs not inline."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
-    env["OPSDESK_DATA_DIR"] = str(data)
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        # The production settings (WAL, IMMEDIATE transactions, busy timeout) on the test's database file.
-        (data / "opsdesk.sqlite3").symlink_to(db["NAME"])
-        env.pop("OPSDESK_DATABASE_URL", None)
-    else:
-        password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-        env["OPSDESK_DATABASE_URL"] = (f"postgresql://{quote(db['USER'])}{password}@{db['HOST'] or '127.0.0.1'}:"
-                                       f"{db['PORT'] or 5432}/{db['NAME']}")
-    return env
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -16,7 +15,6 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -30,6 +28,8 @@ from opsdesk.incidents.models import Incident
 from opsdesk.sla.models import SlaClock
 from opsdesk.sla.sweep import sla_sweep
 from opsdesk.sla.tasks import sweep_sla
+
+from ..servers import process_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -113,25 +113,6 @@ def test_two_sweepers_in_threads(world, gold, signals):
 
 # --- other processes -------------------------------------------------------------------------------------
 
-def process_env(tmp_path: Path) -> dict[str, str]:
-    """The environment of an `opsdesk` process working on this test's database (committed data: these
-    tests are transactional), configured like production (no pytest marker, jobs not inline)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
-    data = tmp_path / "data"
-    data.mkdir(exist_ok=True)
-    env["OPSDESK_DATA_DIR"] = str(data)
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        # The production settings (WAL, IMMEDIATE transactions, busy timeout) on the test's database file.
-        (data / "opsdesk.sqlite3").symlink_to(db["NAME"])
-        env.pop("OPSDESK_DATABASE_URL", None)
-    else:
-        password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-        env["OPSDESK_DATABASE_URL"] = (f"postgresql://{quote(db['USER'])}{password}@{db['HOST'] or '127.0.0.1'}:"
-                                       f"{db['PORT'] or 5432}/{db['NAME']}")
-    return env
-
-
 def sweeper(env: dict[str, str], now: dt.datetime, *, batch_size: int) -> subprocess.Popen[str]:
     command = [OPSDESK, "manage", "sla_sweep", "--json", "--now", now.isoformat(), "--batch-size", str(batch_size)]
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
@@ -139,7 +120,7 @@ def sweeper(env: dict[str, str], now: dt.datetime, *, batch_size: int) -> subpro
 
 def test_two_sweep_commands_at_once(world, gold, tmp_path):
     due = Due(world, per_group=15)
-    env = process_env(tmp_path)
+    env = process_env(tmp_path / "data")
     procs = [sweeper(env, due.now, batch_size=4) for _ in range(2)]
     outputs = [p.communicate(timeout=WAIT) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [err for _out, err in outputs]
@@ -151,7 +132,7 @@ def test_two_sweep_commands_at_once(world, gold, tmp_path):
 
 def test_a_sweeper_killed_mid_sweep_loses_and_repeats_nothing(world, gold, tmp_path):
     due = Due(world, per_group=40)
-    env = process_env(tmp_path)
+    env = process_env(tmp_path / "data")
     proc = sweeper(env, due.now, batch_size=3)
     deadline = time.monotonic() + WAIT
     while due.done() == 0:  # the first batch has committed: the sweeper is in the middle of the run
@@ -197,7 +178,7 @@ def test_two_queue_consumers_run_the_job_once_per_event(world, gold, tmp_path, p
     huey, queue_env = private_queue
     due = Due(world, per_group=10)
     huey.flush()  # the incidents' own jobs (search index) are not this test's subject
-    env = {**process_env(tmp_path), **queue_env}
+    env = {**process_env(tmp_path / "data"), **queue_env}
     jobs = [sweep_sla(due.now.isoformat()) for _ in range(4)]  # the periodic job, retried and doubled
     assert huey.pending_count() == 4
     command = [OPSDESK, "manage", "run_huey", "--workers", "2", "--worker-type", "thread", "--no-periodic"]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opsdesk.accounts.models import Contract, User
 from opsdesk.accounts.selectors import caller_get, contract_list
-from opsdesk.core.errors import ValidationError
+from opsdesk.core.forms import ServiceErrorsMixin
 
 from .choices import CallOutcome, Channel, IncidentStatus, Level
 from .models import TITLE_MAX
@@ -23,17 +23,6 @@ from .selectors import SORTS, category_list
 from .services import LOGGERS
 
 TEXT_ROWS = 3
-
-
-class ServiceErrorsMixin:
-    """Puts a service's ValidationError.fields next to the form's fields (unknown names: on top)."""
-
-    def apply_service_errors(self, exc: ValidationError) -> None:
-        form: Any = self
-        if not exc.fields:
-            form.add_error(None, exc.message)
-        for name, message in exc.fields.items():
-            form.add_error(name if name in form.fields else None, message)
 
 
 def text_field(label: Any, *, max_length: int | None = None, required_hint: bool = False, rows: int | None = None,

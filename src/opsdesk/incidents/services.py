@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from opsdesk.accounts.choices import SERVICE_ROLES, Role
 from opsdesk.accounts.models import Contract, User
@@ -53,25 +54,33 @@ REPORTED_AT_MAX_AGE = dt.timedelta(days=30)
 CLOCK_SKEW = dt.timedelta(seconds=60)
 
 
-def _reported_at(errors: dict[str, str], value: dt.datetime | str | None, now: dt.datetime) -> dt.datetime:
-    """When the call came in: now when not given; never in the future (a minute of clock skew is taken as
-    now), at most 30 days back. A time without offset is Asia/Shanghai time."""
+def _past_time(errors: dict[str, str], name: str, value: dt.datetime | str | None, now: dt.datetime, *,
+               max_age: dt.timedelta, future_error: str) -> dt.datetime:
+    """A time typed or sent for something that already happened: now when not given; never in the future (a
+    minute of clock skew is taken as now), at most `max_age` back. A time without offset is Asia/Shanghai."""
     if value in (None, ""):
         return now
     if isinstance(value, str):
         try:
             value = dt.datetime.fromisoformat(value.strip())
         except ValueError:
-            errors["reported_at"] = _("Use a date and time like 2026-11-22 14:30.")
+            errors[name] = _("Use a date and time like 2026-11-22 14:30.")
             return now
     assert isinstance(value, dt.datetime)
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     if value > now + CLOCK_SKEW:
-        errors["reported_at"] = _("The call cannot have come in in the future.")
-    elif value < now - REPORTED_AT_MAX_AGE:
-        errors["reported_at"] = _("At most %(days)d days back.") % {"days": REPORTED_AT_MAX_AGE.days}
+        errors[name] = future_error
+    elif value < now - max_age:
+        errors[name] = ngettext("At most %(days)d day back.", "At most %(days)d days back.",
+                                max_age.days) % {"days": max_age.days}
     return min(value, now)
+
+
+def _reported_at(errors: dict[str, str], value: dt.datetime | str | None, now: dt.datetime) -> dt.datetime:
+    """When the call came in: at most 30 days back."""
+    return _past_time(errors, "reported_at", value, now, max_age=REPORTED_AT_MAX_AGE,
+                      future_error=_("The call cannot have come in in the future."))
 
 
 def incident_create(*, by: User, contract: Contract | None, requester: User | None, title: str,
@@ -329,26 +338,6 @@ CALL_MAX_AGE = dt.timedelta(days=1)
 CALL_TAKERS = SERVICE_ROLES
 
 
-def _call_time(errors: dict[str, str], name: str, value: dt.datetime | str | None,
-               now: dt.datetime, default: dt.datetime) -> dt.datetime:
-    if value in (None, ""):
-        return default
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value.strip())
-        except ValueError:
-            errors[name] = _("Use a date and time like 2026-11-22 14:30.")
-            return default
-    assert isinstance(value, dt.datetime)
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    if value > now + CLOCK_SKEW:
-        errors[name] = _("The call cannot be in the future.")
-    elif value < now - CALL_MAX_AGE:
-        errors[name] = _("At most %(days)d day back.") % {"days": CALL_MAX_AGE.days}
-    return min(value, now)
-
-
 def call_record_create(*, by: User, outcome: str, contract: Contract | None = None, incident: Incident | None = None,
                        phone: str = "", caller: User | None = None, notes: str = "",
                        started_at: dt.datetime | str | None = None,
@@ -377,8 +366,9 @@ def call_record_create(*, by: User, outcome: str, contract: Contract | None = No
     if incident is not None:
         contract = incident.contract
     now = timezone.now()
-    started = _call_time(errors, "started_at", started_at, now, now)
-    ended = _call_time(errors, "ended_at", ended_at, now, now)
+    future = _("The call cannot be in the future.")
+    started = _past_time(errors, "started_at", started_at, now, max_age=CALL_MAX_AGE, future_error=future)
+    ended = _past_time(errors, "ended_at", ended_at, now, max_age=CALL_MAX_AGE, future_error=future)
     if "started_at" not in errors and "ended_at" not in errors and ended < started:
         errors["ended_at"] = _("The call cannot end before it started.")
     if contract is None:

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from opsdesk.incidents.forms import ServiceErrorsMixin
+from opsdesk.core.forms import ServiceErrorsMixin
 
 from .choices import Outcome, Security, UnknownSenderPolicy
 

@@ -8,20 +8,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from opsdesk.core.errors import ValidationError
+from opsdesk.core.forms import ServiceErrorsMixin
 
 from .choices import MessageLanguage, NotificationKind, RobotProvider
-
-
-class ServiceErrorsMixin:
-    """Puts a service's ValidationError.fields next to the form's fields (unknown names: on top)."""
-
-    def apply_service_errors(self, exc: ValidationError) -> None:
-        form: Any = self
-        if not exc.fields:
-            form.add_error(None, exc.message)
-        for name, message in exc.fields.items():
-            form.add_error(name if name in form.fields else None, message)
 
 
 class PreferencesForm(forms.Form):

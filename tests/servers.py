@@ -1,6 +1,7 @@
-"""Real servers on loopback that play the outside world of outgoing notifications: an SMTP server (aiosmtpd)
-and the DingTalk / WeCom / Feishu robot APIs (stdlib http.server). Each verifies what it receives the way the
-real service would; the signatures are recomputed here independently of opsdesk's code."""
+"""Real servers on loopback that play the outside world: an SMTP server (aiosmtpd) and the DingTalk / WeCom /
+Feishu robot APIs (stdlib http.server), each verifying what it receives the way the real service would (the
+signatures are recomputed here independently of opsdesk's code); the environment of a real `opsdesk` process
+on the test's database; polling with a deadline."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import email.policy
 import hashlib
 import hmac
 import json
+import os
 import socket
 import threading
 import time
@@ -18,9 +20,12 @@ import urllib.parse
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
+from django.db import connection
 
 WAIT = 60  # seconds: a generous bound on polling loops, never a sleep a test relies on
 
@@ -40,6 +45,24 @@ def wait_for(predicate, *, timeout: float = WAIT, what: str = "condition") -> An
             return value
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.02)
+
+
+def process_env(data: Path) -> dict[str, str]:
+    """The environment of an `opsdesk` process (worker, command) on this test's committed database (the test
+    is transactional), configured like production: no pytest marker, jobs not inline, its own data directory."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
+    data.mkdir(parents=True, exist_ok=True)
+    env["OPSDESK_DATA_DIR"] = str(data)
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        # The production settings (WAL, IMMEDIATE transactions, busy timeout) on the test's database file.
+        (data / "opsdesk.sqlite3").symlink_to(db["NAME"])
+        env.pop("OPSDESK_DATABASE_URL", None)
+    else:
+        password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+        env["OPSDESK_DATABASE_URL"] = (f"postgresql://{quote(db['USER'])}{password}@{db['HOST'] or '127.0.0.1'}:"
+                                       f"{db['PORT'] or 5432}/{db['NAME']}")
+    return env
 
 
 # --- SMTP ----------------------------------------------------------------------------------------------------
