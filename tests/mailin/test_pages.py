@@ -127,5 +127,6 @@ def test_mailbox_create_edit_and_test_connection(mail_world, login):
     assert "repair@tax.example.cn" in listing
 
 
-def test_nav_link(mail_world, login):
-    assert "/mail/" in login(mail_world.agent).get("/incidents/").content.decode()
+def test_nav_link_only_for_those_who_may_open_the_pages(mail_world, login):
+    assert 'href="/mail/"' in login(mail_world.agent).get("/incidents/").content.decode()
+    assert 'href="/mail/"' not in login(mail_world.engineer).get("/incidents/").content.decode()

@@ -57,10 +57,12 @@ def told(incident=None, **filters) -> set[tuple[str, str]]:
 
 
 @pytest.fixture
-def robot_api():
-    """The DingTalk / WeCom / Feishu robot APIs on a loopback port (see servers.RobotApi)."""
+def robot_api(settings):
+    """The DingTalk / WeCom / Feishu robot APIs on a loopback port (see servers.RobotApi), which robots may
+    call in these tests."""
     from ..servers import RobotApi, serve_robots
 
+    settings.OPSDESK_ROBOT_ALLOWED_HOSTS = [*settings.OPSDESK_ROBOT_ALLOWED_HOSTS, "127.0.0.1"]
     api = RobotApi(secret="SEC0123456789abcdef")
     server, thread = serve_robots(api)
     yield api

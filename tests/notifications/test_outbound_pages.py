@@ -157,3 +157,19 @@ def test_the_log_page_filters_and_costs_the_same_for_few_and_many(world, live, l
     _assign(world, live, 20, title="更多")
     paged = client.get("/notifications/log/?channel=email").content.decode()
     assert paged.count("data-delivery=") == 25 and 'rel="next"' in paged
+
+
+def test_top_bar_offers_robots_to_managers_and_settings_to_everyone(world, login):
+    pm_page = login(world.pm).get("/incidents/").content.decode()
+    agent_page = login(world.agent).get("/incidents/").content.decode()
+    assert 'href="/notifications/robots/"' in pm_page
+    assert 'href="/notifications/robots/"' not in agent_page
+    assert 'href="/notifications/settings/"' in agent_page  # the person's name in the top bar
+
+
+def test_a_robot_may_only_call_the_providers_hosts(world, login, robot_api):
+    page = login(world.pm).post("/notifications/robots/new/", _robot_form(
+        world.contract_a, robot_api, webhook_url="http://10.0.0.8/internal/admin?access_token=x"))
+    assert page.status_code == 422
+    assert "OPSDESK_ROBOT_ALLOWED_HOSTS" in page.content.decode()
+    assert not Robot.objects.exists()

@@ -113,7 +113,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "opsdesk.core.context_processors.navigation",
+                "opsdesk.config.navigation.navigation",
             ],
         },
     }
@@ -233,6 +233,10 @@ OPSDESK_SITE_URL = env("SITE_URL").rstrip("/")
 # A worker that claimed a delivery owns it this long; past it (the worker died) the delivery is retried.
 # Keep it well above the SMTP and robot timeouts, or a slow but live send could be repeated.
 OPSDESK_ROBOT_TIMEOUT = int(env("ROBOT_TIMEOUT", "10"))
+# The only hosts a group robot's webhook may call (a manager must not aim the workers at internal hosts).
+OPSDESK_ROBOT_ALLOWED_HOSTS = [h.strip().lower() for h in env(
+    "ROBOT_ALLOWED_HOSTS", "oapi.dingtalk.com,qyapi.weixin.qq.com,open.feishu.cn,open.larksuite.com").split(",")
+    if h.strip()]
 OPSDESK_DELIVERY_LEASE_SECONDS = int(env("DELIVERY_LEASE_SECONDS",
                                          str(max(EMAIL_TIMEOUT, OPSDESK_ROBOT_TIMEOUT) * 2 + 60)))
 

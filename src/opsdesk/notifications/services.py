@@ -20,7 +20,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
@@ -346,6 +348,13 @@ def robot_may_manage(*, user: User, contract_id: int) -> bool:
 MANAGING_ROLES = frozenset({Role.PROJECT_MANAGER, Role.SYSTEM_ADMIN})
 
 
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
 def _robot_validate(*, provider: str, name: str, webhook_url: str, secret: str, kinds: Sequence[str],
                     language: str) -> dict[str, str]:
     from .choices import MessageLanguage, RobotProvider
@@ -360,6 +369,9 @@ def _robot_validate(*, provider: str, name: str, webhook_url: str, secret: str, 
     url = webhook_url.strip()
     if not url.lower().startswith(("https://", "http://")) or any(c.isspace() for c in url) or len(url) > 500:
         errors["webhook_url"] = _("Enter the robot's webhook URL (https://…).")
+    elif _host(url) not in settings.OPSDESK_ROBOT_ALLOWED_HOSTS:
+        errors["webhook_url"] = _("Robots may only call %(hosts)s (OPSDESK_ROBOT_ALLOWED_HOSTS).") % {
+            "hosts": ", ".join(settings.OPSDESK_ROBOT_ALLOWED_HOSTS)}
     elif provider == RobotProvider.WECOM and "key=" not in url:
         errors["webhook_url"] = _("A WeCom webhook URL contains the robot's key (…/send?key=…).")
     elif provider == RobotProvider.DINGTALK and "access_token=" not in url:
