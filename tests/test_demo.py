@@ -15,7 +15,8 @@ from opsdesk.accounts.models import Organisation, RoleGrant, User
 from opsdesk.core.models import Activity, AuditEntry
 from opsdesk.demo import load_demo
 from opsdesk.incidents.choices import IncidentStatus
-from opsdesk.incidents.models import Incident, WorkOrder
+from opsdesk.incidents.models import CallRecord, Incident, WorkOrder
+from opsdesk.mailin.models import InboundMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def test_every_role_is_held_and_the_three_admins_are_different_people(logins):
 
 
 def test_every_incident_status_is_present(logins):
-    assert Incident.objects.count() == 40
+    assert Incident.objects.count() == 40 + 1  # the one the demo's e-mail opens
     assert set(Incident.objects.values_list("status", flat=True)) == set(IncidentStatus.values)
 
 
@@ -98,7 +99,15 @@ def test_cli_demo_json_prints_the_logins(capsys):
             assert set(grant) == {"role", "contract"}
             assert grant["role"] in Role.values
     assert {g["role"] for login in out for g in login["roles"]} == set(Role.values)
-    assert Incident.objects.count() == 15
+    assert Incident.objects.count() == 15 + 1  # the one the demo's e-mail opens
     # Run twice: no error, same logins.
     assert cli.main(["demo", "--json", "--incidents", "15", "--seed", "5"]) == 0
     assert json.loads(capsys.readouterr().out) == out
+
+
+def test_mail_and_calls_went_through_the_real_intake(logins):
+    outcomes = dict(InboundMessage.objects.values_list("outcome", "subject"))
+    assert set(outcomes) == {"created", "appended", "ignored", "quarantined"}
+    created = Incident.objects.get(channel="email", title=outcomes["created"])
+    assert "朱镕基路" in created.description  # GBK-labelled mail with a character GB2312 lacks
+    assert CallRecord.objects.filter(outcome="answered", incident__isnull=True).exists()

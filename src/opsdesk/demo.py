@@ -25,6 +25,7 @@ from django.utils import timezone
 from opsdesk.accounts import services as accounts
 from opsdesk.accounts.choices import OrganisationKind, Role
 from opsdesk.accounts.models import Contract, Department, Organisation, RoleGrant, User
+from opsdesk.demo_channels import build_channels
 from opsdesk.demo_content import (
     CATEGORIES,
     CLIENT_PEOPLE,
@@ -134,6 +135,8 @@ def load_demo(*, incidents: int = 300, seed: int = DEFAULT_SEED) -> list[dict[st
     with SimulatedClock(start) as clock, transaction.atomic():
         world = _build_world(rng, start)
         _build_incidents(world, rng, clock, count=max(0, incidents), real_now=real_now)
+        clock.set(real_now)
+        build_channels(world, real_now)
     search_services.drain_all()  # the demo's tickets are searchable at once, not after the first searches
     return demo_logins()
 
