@@ -88,3 +88,18 @@ def smtp(settings):
         settings.OPSDESK_MAIL_DOMAIN = "itsm.example.cn"
         settings.OPSDESK_SITE_URL = "https://itsm.example.cn"
         yield server
+
+
+@pytest.fixture
+def api(world):
+    """`api(world.agent)` → an ApiClient acting as that person (one token each, made on first use)."""
+    from .api.conftest import ApiClient, token_for
+
+    clients: dict[int, ApiClient] = {}
+
+    def make(user: User) -> ApiClient:
+        if user.pk not in clients:
+            clients[user.pk] = ApiClient(token_for(user), user)
+        return clients[user.pk]
+
+    return make

@@ -43,18 +43,5 @@ def token_for(user: User) -> str:
 
 
 @pytest.fixture
-def api(world):
-    """`api(world.agent)` → an ApiClient acting as that person (one token each, made on first use)."""
-    clients: dict[int, ApiClient] = {}
-
-    def make(user: User) -> ApiClient:
-        if user.pk not in clients:
-            clients[user.pk] = ApiClient(token_for(user), user)
-        return clients[user.pk]
-
-    return make
-
-
-@pytest.fixture
 def anonymous(db) -> ApiClient:
     return ApiClient(None)

@@ -12,7 +12,6 @@ from huey.contrib.djhuey import HUEY
 from opsdesk.notifications.models import Notification
 from opsdesk.notifications.tasks import SLA_BURST_KEY
 
-from ..api.conftest import ApiClient, token_for
 from ..sla.conftest import calendars, gold  # noqa: F401  (shared with the SLA tests)
 
 
@@ -39,13 +38,6 @@ def _fresh_queue():
     HUEY.read_schedule(HUEY._get_timestamp() + dt.timedelta(days=1))
     yield
     cache.delete(SLA_BURST_KEY)
-
-
-@pytest.fixture
-def api():
-    def _api(user) -> ApiClient:
-        return ApiClient(token_for(user), user)
-    return _api
 
 
 def told(incident=None, **filters) -> set[tuple[str, str]]:

@@ -9,18 +9,6 @@ from django.test.utils import CaptureQueriesContext
 from tests.api.conftest import ApiClient, token_for
 
 
-@pytest.fixture
-def api(world):
-    clients: dict[int, ApiClient] = {}
-
-    def make(user):
-        if user.pk not in clients:
-            clients[user.pk] = ApiClient(token_for(user), user)
-        return clients[user.pk]
-
-    return make
-
-
 def test_search_returns_hits_with_number_title_snippet_score(world, api):
     incident = world.incident(title="VPN 无法连接", description="出差期间 VPN 拨号失败，提示 错误 809")
     response = api(world.agent).get("/search", {"q": "vpn 809"})

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -13,21 +12,8 @@ from django.utils import timezone
 from opsdesk.incidents.models import Incident
 from opsdesk.incidents.services import incident_act
 from opsdesk.sla import services as sla
-from tests.api.conftest import ApiClient, token_for
 
 from .conftest import clocks_from, local
-
-
-@pytest.fixture
-def api(world):
-    clients: dict[int, ApiClient] = {}
-
-    def make(user):
-        if user.pk not in clients:
-            clients[user.pk] = ApiClient(token_for(user), user)
-        return clients[user.pk]
-
-    return make
 
 
 def test_create_with_reported_at_starts_the_clocks_there(world, gold, api):
