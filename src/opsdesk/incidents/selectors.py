@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,19 @@ SORTS: dict[str, tuple[tuple[str, ...], Any]] = {
     # Only incidents with a running SLA clock have a due time; the partial index inc_sla_due_idx holds them.
     "due": (("sla_due_at", "id"), gettext_lazy("SLA due soonest")),
 }
+
+
+def _dates(one: Callable[[str], str], names: tuple[str, ...], errors: dict[str, str]) -> dict[str, dt.date | None]:
+    """Optional ISO dates of a filter form by name; a bad one is an error on its field (and taken as absent)."""
+    dates: dict[str, dt.date | None] = {}
+    for name in names:
+        value = one(name)
+        try:
+            dates[name] = dt.date.fromisoformat(value) if value else None
+        except ValueError:
+            errors[name] = _("Use a date like 2026-11-22.")
+            dates[name] = None
+    return dates
 
 
 @dataclass
@@ -82,14 +96,7 @@ class IncidentFilters:
                 levels.append(int(v))
             else:
                 errors["level"] = _("The level must be 1, 2, 3 or 4.")
-        dates: dict[str, dt.date | None] = {}
-        for name in ("created_from", "created_to"):
-            value = one(name)
-            try:
-                dates[name] = dt.date.fromisoformat(value) if value else None
-            except ValueError:
-                errors[name] = _("Use a date like 2026-11-22.")
-                dates[name] = None
+        dates = _dates(one, ("created_from", "created_to"), errors)
         sort = one("sort") or "-created"
         if sort not in SORTS:
             errors["sort"] = _("Unknown sort “%(value)s”.") % {"value": sort}
@@ -342,14 +349,7 @@ class CallFilters:
         outcome = one("outcome")
         if outcome and outcome not in CallOutcome.values:
             errors["outcome"] = _("Unknown outcome “%(value)s”.") % {"value": outcome}
-        dates: dict[str, dt.date | None] = {}
-        for name in ("date_from", "date_to"):
-            value = one(name)
-            try:
-                dates[name] = dt.date.fromisoformat(value) if value else None
-            except ValueError:
-                errors[name] = _("Use a date like 2026-11-22.")
-                dates[name] = None
+        dates = _dates(one, ("date_from", "date_to"), errors)
         if errors:
             raise ValidationError(fields=errors)
         return cls(outcome=outcome, agent=one("agent"), contract=one("contract"), phone=one("phone"),
