@@ -8,7 +8,7 @@ from opsdesk.accounts.models import User
 from opsdesk.calendars.defaults import install_defaults
 from opsdesk.calendars.models import Calendar
 from opsdesk.calendars.selectors import calendar_engine
-from tests.api.conftest import anonymous, api  # noqa: F401  (the API tests' clients, shared)
+from tests.api.conftest import anonymous  # noqa: F401  (the API tests' anonymous client, shared)
 from tests.factories import UserFactory, grant
 from tests.pages.conftest import login  # noqa: F401  (logged-in page clients, shared)
 

@@ -107,6 +107,7 @@ def _http_error(request, exc: HttpError):
 def _mount() -> None:
     from opsdesk.calendars.api import router as calendars_router
     from opsdesk.incidents.api import router as incidents_router
+    from opsdesk.knowledge.api import router as knowledge_router
     from opsdesk.notifications.api import router as notifications_router
     from opsdesk.search.api import router as search_router
     from opsdesk.sla.api import router as sla_router
@@ -116,6 +117,7 @@ def _mount() -> None:
     api.add_router("/sla", sla_router)
     api.add_router("/notifications", notifications_router)
     api.add_router("/search", search_router)
+    api.add_router("/knowledge", knowledge_router)
 
 
 _mount()

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "opsdesk.notifications",
     "opsdesk.mailin",
     "opsdesk.search",
+    "opsdesk.knowledge",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("opsdesk.accounts.urls")),
     path("incidents/", include("opsdesk.incidents.urls")),
+    path("knowledge/", include("opsdesk.knowledge.urls")),
     path("portal/", include("opsdesk.portal.urls")),
     path("calendars/", include("opsdesk.calendars.urls")),
     path("sla/", include("opsdesk.sla.urls")),

@@ -18,7 +18,7 @@ class SearchParams(Schema):
     q: str = Field("", description="What to look for, as typed: Chinese, English, error codes, IP addresses. "
                                    "Every word must match (or a synonym of it); words are also matched by their "
                                    "pinyin, ranked below exact matches. Operators and quotes are plain text.")
-    type: list[str] = Field([], description="Repeatable or comma-separated: `incident`.")
+    type: list[str] = Field([], description="Repeatable or comma-separated: `incident`, `article` (knowledge).")
     contract: str = Field("", description="Contract code.")
     status: list[str] = Field([], description="Repeatable or comma-separated status values.")
     limit: int = Field(20, ge=1, le=MAX_LIMIT)
