@@ -103,3 +103,16 @@ def api(world):
         return clients[user.pk]
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_search_caches():
+    """Each test rolls its database back: the segmenter, synonyms and term statistics a search loaded from
+    it are forgotten too."""
+    from opsdesk.search import ranking, text
+
+    text.forget()
+    ranking.forget()
+    yield
+    text.forget()
+    ranking.forget()

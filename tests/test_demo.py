@@ -111,3 +111,36 @@ def test_mail_and_calls_went_through_the_real_intake(logins):
     created = Incident.objects.get(channel="email", title=outcomes["created"])
     assert "朱镕基路" in created.description  # GBK-labelled mail with a character GB2312 lacks
     assert CallRecord.objects.filter(outcome="answered", incident__isnull=True).exists()
+
+
+def test_knowledge_articles_are_published_through_the_services_and_found_by_search(logins):
+    from opsdesk.knowledge.choices import ArticleStatus, Audience
+    from opsdesk.knowledge.models import ArticleVersion, KnowledgeArticle
+    from opsdesk.search.selectors import SearchFilters, search
+
+    published = KnowledgeArticle.objects.filter(status=ArticleStatus.PUBLISHED)
+    assert published.count() >= 25
+    assert {a.audience for a in published} == set(Audience.values)
+    assert len({a.contract_id for a in published}) == 5  # every demo contract has some
+    assert KnowledgeArticle.objects.filter(status=ArticleStatus.DRAFT).exists()
+    assert KnowledgeArticle.objects.filter(status=ArticleStatus.IN_REVIEW).exists()
+    for article in published.select_related("author", "reviewer"):
+        assert article.reviewer is not None and article.reviewer.username == "pm"
+        assert article.author.username.startswith("engineer")
+        assert ArticleVersion.objects.filter(article=article).exists()
+        assert AuditEntry.objects.filter(object_type="knowledge.knowledgearticle", object_id=str(article.pk),
+                                         action="article.create").exists()
+    assert ArticleVersion.objects.filter(revision=2).exists()  # one correction published later
+
+    def found(username: str, q: str) -> set[str]:
+        user = User.objects.get(username=username)
+        hits = search(visible_to=user, filters=SearchFilters(q=q, types=["article"], limit=20))
+        return {h.number for h in hits if not h.partial}
+
+    # a requester of the tax bureau finds the printer self-help article; an engineer finds ORA-00600
+    printer = KnowledgeArticle.objects.get(title__startswith="打印机显示“脱机”")
+    assert printer.number in found("tax_user1", "打印机脱机")
+    oracle = KnowledgeArticle.objects.get(title__contains="ORA-00600")
+    assert oracle.number in found("dba", "ORA-00600")
+    assert oracle.number not in found("tax_user1", "ORA-00600")  # engineer-only
+    assert found("tax_user1", "ORA-00600") == set()

@@ -48,6 +48,7 @@ from opsdesk.demo_content import (
     phone_number,
     templates_for,
 )
+from opsdesk.demo_knowledge import build_knowledge
 from opsdesk.incidents.choices import Channel, HoldReason, IncidentStatus
 from opsdesk.incidents.models import IncidentCategory
 from opsdesk.incidents.services import incident_act, incident_category_create, incident_comment, incident_create
@@ -137,6 +138,7 @@ def load_demo(*, incidents: int = 300, seed: int = DEFAULT_SEED) -> list[dict[st
         _build_incidents(world, rng, clock, count=max(0, incidents), real_now=real_now)
         clock.set(real_now)
         build_channels(world, real_now)
+        build_knowledge(world, clock, real_now)
     search_services.drain_all()  # the demo's tickets are searchable at once, not after the first searches
     return demo_logins()
 

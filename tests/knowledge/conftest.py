@@ -8,16 +8,6 @@ from opsdesk.knowledge import services
 from opsdesk.knowledge.models import KnowledgeArticle
 
 
-@pytest.fixture(autouse=True)
-def _fresh_lexicon():
-    """The segmenter and synonyms are loaded from the database each test rolls back: forget them."""
-    from opsdesk.search import text
-
-    text.forget()
-    yield
-    text.forget()
-
-
 @pytest.fixture
 def article(world):
     """`article(title, status=..., **fields)`: an article on contract A, taken to `status` by the right roles."""

@@ -7,8 +7,9 @@ from opsdesk.knowledge.adapters import boost
 from opsdesk.search.selectors import SearchFilters, search
 
 
-def numbers(user, q: str, **kwargs) -> list[str]:
-    return [h.number for h in search(visible_to=user, filters=SearchFilters(q=q, types=["article"], **kwargs))]
+def numbers(user, q: str, *, partial: bool = True, **kwargs) -> list[str]:
+    hits = search(visible_to=user, filters=SearchFilters(q=q, types=["article"], **kwargs))
+    return [h.number for h in hits if partial or not h.partial]
 
 
 def test_a_published_article_is_found_by_its_words(world, article):

@@ -12,8 +12,9 @@ def find(user: User, q: str, **kwargs) -> list[Hit]:
     return search(visible_to=user, filters=SearchFilters(q=q, **kwargs))
 
 
-def numbers(user: User, q: str, **kwargs) -> list[str]:
-    return [h.number for h in find(user, q, **kwargs)]
+def numbers(user: User, q: str, *, partial: bool = False, **kwargs) -> list[str]:
+    """The numbers of the hits holding every word typed (with `partial`, of every hit)."""
+    return [h.number for h in find(user, q, **kwargs) if partial or not h.partial]
 
 
 @pytest.fixture
@@ -23,12 +24,3 @@ def inc(world):
         return world.incident(title=title, **kwargs)
     return make
 
-
-@pytest.fixture(autouse=True)
-def _fresh_lexicon():
-    """Each test rolls its database back: the segmenter and synonyms loaded from it are forgotten too."""
-    from opsdesk.search import text
-
-    text.forget()
-    yield
-    text.forget()

@@ -109,6 +109,7 @@ def _mount() -> None:
     from opsdesk.incidents.api import router as incidents_router
     from opsdesk.knowledge.api import router as knowledge_router
     from opsdesk.notifications.api import router as notifications_router
+    from opsdesk.problems.api import router as problems_router
     from opsdesk.search.api import router as search_router
     from opsdesk.sla.api import router as sla_router
 
@@ -118,6 +119,7 @@ def _mount() -> None:
     api.add_router("/notifications", notifications_router)
     api.add_router("/search", search_router)
     api.add_router("/knowledge", knowledge_router)
+    api.add_router("/problems", problems_router)
 
 
 _mount()

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "opsdesk.mailin",
     "opsdesk.search",
     "opsdesk.knowledge",
+    "opsdesk.problems",
 ]
 
 MIDDLEWARE = [

@@ -418,6 +418,27 @@ def incident_action(request: HttpRequest, number: Text, action: Text, payload: A
     return _full(incident_get(number=number, visible_to=user), user)
 
 
+class ApplyArticleIn(Schema):
+    article: Text = Field(description="The number of a published knowledge article you may read (KB-…).")
+    version: int | None = Field(None, ge=0, le=2**31 - 1, description="The version you saw; a stale one gets 409.")
+
+
+@router.post("/{number}/apply-article", response={200: IncidentOut, **ERROR_RESPONSES},
+             summary="Take a knowledge article's solution",
+             description="Service staff of the contract, on an open incident: the article's solution becomes the "
+                         "incident's (resolve it as usual), the timeline names the article and its \"this solved "
+                         "it\" count rises (once per person). An article you may not read or that is not "
+                         "published: 404 / 409; a stale `version` or an incident no longer open: 409.")
+def incident_apply_article_api(request: HttpRequest, number: Text, payload: ApplyArticleIn) -> dict[str, Any]:
+    user = api_user(request)
+    incident = incident_get(number=number, visible_to=user)
+    if "\x00" in payload.article:
+        raise ValidationError(fields={"article": _("Invalid characters.")})
+    services.incident_apply_article(incident=incident, article=payload.article.strip(), by=user,
+                                    version=payload.version)
+    return _full(incident_get(number=number, visible_to=user), user)
+
+
 @router.post("/{number}/comments", response={201: ActivityOut, **ERROR_RESPONSES}, summary="Comment or internal note",
              description="Honours `Idempotency-Key`.")
 def incident_comment(request: HttpRequest, number: Text, payload: CommentIn) -> Status[dict[str, Any]]:

@@ -69,6 +69,8 @@ class IncidentCreateForm(ServiceErrorsMixin, forms.Form):
     call_notes = text_field(_("Call notes"), rows=4, accesskey="k",
                             placeholder=_("What the caller says, while you listen (internal)"))
     call_started_at = forms.CharField(required=False, widget=forms.HiddenInput)
+    # the knowledge article whose solution the agent applied from the suggestions (its number)
+    applied_article = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -103,10 +105,28 @@ class IncidentCreateForm(ServiceErrorsMixin, forms.Form):
             self.requester_user = caller_get(visible_to=self.user, username=self.data.get("requester") or "")
         return self.requester_user
 
+    def clean_applied_article(self) -> Any:
+        """The applied article, as the agent may read it and only when published; None when none."""
+        from opsdesk.core.errors import NotFound
+        from opsdesk.knowledge.choices import ArticleStatus
+        from opsdesk.knowledge.selectors import article_get
+
+        number = (self.cleaned_data.get("applied_article") or "").strip()
+        if not number:
+            return None
+        try:
+            article = article_get(number=number, visible_to=self.user)
+        except NotFound:
+            article = None
+        if article is None or article.status != ArticleStatus.PUBLISHED:
+            raise forms.ValidationError(_("The applied knowledge article is not available (any more)."))
+        return article
+
     def call_kwargs(self) -> dict[str, Any]:
-        """The call record's part of the form (incident_create_from_call's call_* arguments)."""
+        """The call record's part of the form (incident_create_from_call's call_* and article arguments)."""
         return {"call_notes": self.cleaned_data.get("call_notes", ""),
-                "call_started_at": self.cleaned_data.get("call_started_at") or None}
+                "call_started_at": self.cleaned_data.get("call_started_at") or None,
+                "article": self.cleaned_data.get("applied_article")}
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data

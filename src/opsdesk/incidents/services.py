@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -400,13 +401,65 @@ def call_record_create(*, by: User, outcome: str, contract: Contract | None = No
 
 
 def incident_create_from_call(*, by: User, call_notes: str = "", call_started_at: dt.datetime | str | None = None,
-                              call_phone: str = "", **create: Any) -> tuple[Incident, CallRecord]:
+                              call_phone: str = "", article: Any = None, **create: Any) -> tuple[Incident, CallRecord]:
     """Log an incident from a hotline call and record the call with it (outcome: new incident), in one
-    transaction: the agent's notes land on the timeline as an internal note. An error in either leaves
-    nothing written."""
+    transaction: the agent's notes land on the timeline as an internal note. With `article` (a knowledge
+    article the agent applied while typing), its solution becomes the incident's (incident_apply_article).
+    An error in any part leaves nothing written."""
     with transaction.atomic():
         incident = incident_create(by=by, **create)
         call = call_record_create(by=by, outcome=CallOutcome.NEW_INCIDENT, incident=incident,
                                   phone=call_phone or incident.contact_phone, caller=incident.requester,
                                   notes=call_notes, started_at=call_started_at)
+        if article is not None:
+            incident = incident_apply_article(incident=incident, article=article, by=by)
     return incident, call
+
+
+APPLY_SOURCES = (IncidentStatus.NEW, IncidentStatus.ACCEPTED, IncidentStatus.IN_PROGRESS, IncidentStatus.ESCALATED,
+                 IncidentStatus.ON_HOLD)
+
+
+def incident_apply_article(*, incident: Incident, article: Any, by: User, version: int | None = None) -> Incident:
+    """Take a published knowledge article's solution as the incident's solution, in one action: the
+    solution field is filled (the resolve form then shows it), the timeline says which article it came
+    from, and the article's "this solved it" is counted for `by` (once per person). The incident still has
+    to be resolved and confirmed as usual.
+
+    Service staff of the contract only (others: NotFound); the incident must still be open and `version`,
+    when given, current (Conflict); the article must be published and of the incident's contract or
+    visible to `by` (NotFound)."""
+    from opsdesk.knowledge.choices import ArticleStatus
+    from opsdesk.knowledge.selectors import article_get
+    from opsdesk.knowledge.services import article_mark_solved
+
+    if not is_service_staff(by, incident):
+        raise NotFound()
+    article = article_get(number=getattr(article, "number", article), visible_to=by)
+    if article.status != ArticleStatus.PUBLISHED:
+        raise Conflict(_("Only a published article's solution can be applied."), code="invalid_state")
+    if version is not None and int(version) != incident.version:
+        raise Conflict(_("This incident was changed by someone else in the meantime. Reload it and try again."),
+                       code="stale_version")
+    if incident.status not in APPLY_SOURCES:
+        raise Conflict(_("A solution can only be applied while the incident is open."), code="invalid_state")
+    solution = (article.solution or "").strip() or article.title
+    with transaction.atomic():
+        before = {"solution": incident.solution}
+        moved = Incident.objects.filter(pk=incident.pk, version=incident.version,
+                                        status__in=APPLY_SOURCES).update(
+            solution=solution[:TEXT_MAX], version=F("version") + 1, updated_at=timezone.now())
+        if moved != 1:
+            raise Conflict(_("This incident was changed by someone else in the meantime. Reload it and try "
+                             "again."), code="stale_version")
+        incident.solution = solution[:TEXT_MAX]
+        incident.version += 1
+        Activity.objects.create(
+            content_type=ContentType.objects.get_for_model(Incident), object_id=incident.pk,
+            kind=ActivityKind.NOTE, actor=by, internal=True,
+            body=_("Solution from knowledge article %(number)s “%(title)s”.") % {
+                "number": article.number, "title": article.title})
+        audit_record(actor=by, action="incident.apply_article", instance=incident, before=before,
+                     after={"solution": incident.solution, "article": article.number})
+        article_mark_solved(article=article, by=by, incident=incident)
+    return incident

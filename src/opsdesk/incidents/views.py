@@ -289,7 +289,9 @@ def detail_context(request: HttpRequest, incident: Incident, *, action_errors: t
             form.action = action
             is_open = True
         else:
-            form = ActionForm(action, initial={"version": incident.version})
+            # an input writing a record field starts from its value (a solution applied from an article)
+            prefill = {f["name"]: incident.solution for f in action["fields"] if f["name"] == "solution"}
+            form = ActionForm(action, initial={"version": incident.version, **prefill})
             is_open = False
         forms_by_action.append({"action": action, "form": form, "open": is_open})
     return {
@@ -300,6 +302,7 @@ def detail_context(request: HttpRequest, incident: Incident, *, action_errors: t
         "comment_form": comment_form or CommentForm(allow_internal=staff),
         "attachment_form": attachment_form or AttachmentForm(allow_internal=staff),
         "is_staff": staff,
+        "open_statuses": services.APPLY_SOURCES,
         "workflow": INCIDENT_WORKFLOW,
         "status_colours": STATUS_COLOURS,
         "level_help": level_help(),
@@ -504,3 +507,67 @@ def call_list(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/call_list.html",
                   {"form": form, "page": page, "outcome_colours": CALL_OUTCOME_COLOURS,
                    "people": colleagues_of(user=request.user)}, status=status)
+
+
+# --- knowledge suggestions (step 4 of the handling procedure: search for similar cases) ---------------------
+
+SUGGESTED = 5  # articles, and resolved incidents, shown
+SUGGEST_DRAFT_MAX = 2000
+
+
+@login_required
+@page_errors
+@staff_only
+@require_GET
+def incident_suggestions(request: HttpRequest) -> HttpResponse:
+    """The suggestions panel (htmx): published articles and resolved incidents like the draft the agent is
+    typing (title, description, symptom, error message; on the chosen contract), or like an existing
+    incident (`?incident=<number>`: its own text, itself left out, with "apply" as a POST on it)."""
+    from opsdesk.knowledge.selectors import article_solutions
+    from opsdesk.search.selectors import similar
+
+    incident = None
+    number = request.GET.get("incident", "").strip()
+    if number:
+        incident = visible_incident(request, number)
+        parts = [incident.title, incident.description, incident.symptom, incident.error_message,
+                 incident.affected_system]
+        contract = incident.contract.code
+    else:
+        parts = [request.GET.get(name, "") for name in ("title", "description", "symptom", "error_message",
+                                                         "affected_system")]
+        contract = request.GET.get("contract", "").strip()[:40]
+    draft = " ".join(p.replace("\x00", " ") for p in parts if p).strip()[:SUGGEST_DRAFT_MAX]
+    articles: list[Any] = []
+    incidents: list[Any] = []
+    if draft:
+        exclude = ("incident", incident.pk) if incident is not None else None
+        articles = similar(visible_to=request.user, draft=draft, kinds_statuses={"article": ["published"]},
+                           contract=contract, limit=SUGGESTED)
+        incidents = similar(visible_to=request.user, draft=draft, contract=contract, limit=SUGGESTED,
+                            kinds_statuses={"incident": ["resolved", "closed"]}, exclude=exclude)
+    solutions = article_solutions(ids=[h.object_id for h in articles])
+    for hit in articles:
+        hit.solution = solutions.get(hit.object_id, "")  # type: ignore[attr-defined]
+    can_apply = incident is None or incident.status in services.APPLY_SOURCES
+    return render(request, "incidents/_suggestions.html", {
+        "articles": articles, "incidents": incidents, "draft": draft, "incident": incident,
+        "can_apply": can_apply})
+
+
+@login_required
+@page_errors
+@staff_only
+@require_POST
+def incident_apply_article(request: HttpRequest, number: str) -> HttpResponse:
+    """POST from the suggestions panel of an incident: take the article's solution (then resolve as usual)."""
+    incident = visible_incident(request, number)
+    version = request.POST.get("version", "").strip()
+    try:
+        services.incident_apply_article(incident=incident, article=request.POST.get("article", "").strip()[:40],
+                                        by=request.user, version=int(version) if version.isdigit() else None)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect(incident.get_absolute_url())
+    messages.success(request, _("The article's solution is now the incident's solution: check it and resolve."))
+    return redirect(incident.get_absolute_url())

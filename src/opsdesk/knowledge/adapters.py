@@ -23,10 +23,10 @@ BOOST_MAX = 3
 
 
 def boost(solved_count: int) -> int:
-    """How many extra times the title joins the keywords: 0 below 1 solved, 1 from 1, 2 from 3, 3 from 7.
+    """The search boost of an article: 0 below 1 solved, 1 from 1, 2 from 3, 3 from 7 ("this solved it").
 
-    Repeating the title's words in the keyword column raises their term frequency there, so among
-    articles matching the same words the ones that solved more problems rank higher (both backends)."""
+    Among articles matching the words equally well, the ones that solved more problems rank higher (each
+    step is 10 % of the match score: search/ranking.py)."""
     return min(BOOST_MAX, int(math.log2(1 + max(0, solved_count))))
 
 
@@ -53,12 +53,12 @@ class ArticleAdapter:
 
     def document(self, obj: Any) -> Document:
         categories = " ".join(c.name for c in obj.categories.all())
-        keywords = " ".join(x for x in (obj.keywords, obj.affected_systems, categories, obj.number,
-                                        *([obj.title] * boost(obj.solved_count))) if x)
+        keywords = " ".join(x for x in (obj.keywords, obj.affected_systems, categories, obj.number) if x)
         body = "\n".join(x for x in (obj.symptom, obj.cause, obj.solution) if x)
         return Document(object_id=obj.pk, number=obj.number, title=obj.title, keywords=keywords, body=body,
                         status=obj.status, contract_id=obj.contract_id, organisation_id=obj.organisation_id,
-                        owner_id=obj.author_id, audience=INDEX_AUDIENCE.get(obj.audience, "staff"))
+                        owner_id=obj.author_id, audience=INDEX_AUDIENCE.get(obj.audience, "staff"),
+                        boost=boost(obj.solved_count))
 
     def visibility_sql(self, *, user: User, access: Access, alias: str) -> tuple[str, list[Any]]:
         from opsdesk.accounts.choices import CLIENT_ROLES
@@ -86,3 +86,15 @@ class ArticleAdapter:
         if not parts:
             return "1=0", []
         return "(" + " OR ".join(parts) + ")", params
+
+    def visibility_scope(self, *, user: User, access: Access) -> list[str] | None:
+        """Clients: their organisation, and the client contracts of other organisations (rare); staff see
+        whole contracts (no narrowing)."""
+        from opsdesk.accounts.choices import CLIENT_ROLES
+
+        if access.staff_contract_ids:
+            return None
+        org = getattr(user, "organisation_id", None)
+        others = sorted(cid for cid, roles in access.roles_by_contract.items()
+                        if roles & CLIENT_ROLES and access.org_by_contract.get(cid) != org)
+        return [*([f"org{org}"] if org else []), *(f"contract{c}" for c in others)]

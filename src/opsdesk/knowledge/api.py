@@ -221,6 +221,54 @@ def article_from_incident_api(request: HttpRequest, incident_number: Text) -> St
     return Status(201 if created else 200, _full(article_get(number=article.number, visible_to=user), user))
 
 
+class SuggestParams(Schema):
+    text: str = Field("", max_length=4000, description="The draft: title and description of a new incident, or "
+                                                       "what a requester is about to report.")
+    contract: str = Field("", max_length=40, description="Contract code: only its articles and incidents.")
+    limit: int = Field(5, ge=1, le=20, description="At most this many articles, and this many incidents.")
+
+
+class SuggestHitOut(OutSchema):
+    type: str = Field(examples=["article"])
+    id: int
+    number: str
+    title: str
+    snippet: str = Field(description="HTML: the text around the match, escaped, with <mark> around matched words.")
+    score: float = Field(description="Higher is better; only comparable within one list.")
+    status: str
+
+
+class SuggestOut(OutSchema):
+    articles: list[SuggestHitOut] = Field(description="Published articles you may read, most similar first.")
+    incidents: list[SuggestHitOut] = Field(description="Resolved or closed incidents you may see, most similar "
+                                                       "first (for requesters: their own and, for client "
+                                                       "contacts, their organisation's).")
+
+
+def _suggest_hit(hit: Any) -> dict[str, Any]:
+    return {"type": hit.type, "id": hit.object_id, "number": hit.number, "title": hit.title,
+            "snippet": hit.snippet, "score": hit.score, "status": hit.status}
+
+
+@router.get("/suggest", response={200: SuggestOut, **ERROR_RESPONSES}, summary="Articles and incidents like a draft",
+            description="What the new-incident form shows while an agent types: any word of the draft may "
+                        "match (synonyms and pinyin typos included); records holding more, and rarer, of its "
+                        "words come first. Visibility applies inside the search.")
+def suggest_api(request: HttpRequest, params: Query[SuggestParams]) -> dict[str, Any]:
+    from opsdesk.search.selectors import similar
+
+    user = api_user(request)
+    draft = params.text.replace("\x00", " ").strip()
+    contract = params.contract.replace("\x00", "").strip()
+    if not draft:
+        return {"articles": [], "incidents": []}
+    articles = similar(visible_to=user, draft=draft, kinds_statuses={"article": ["published"]},
+                       contract=contract, limit=params.limit)
+    incidents = similar(visible_to=user, draft=draft, kinds_statuses={"incident": ["resolved", "closed"]},
+                        contract=contract, limit=params.limit)
+    return {"articles": [_suggest_hit(h) for h in articles], "incidents": [_suggest_hit(h) for h in incidents]}
+
+
 @router.get("/{number}", response={200: ArticleOut, **ERROR_RESPONSES}, summary="An article")
 def article_detail_api(request: HttpRequest, number: Text) -> dict[str, Any]:
     user = api_user(request)

@@ -73,6 +73,13 @@ def article_get(*, number: str, visible_to: User) -> KnowledgeArticle:
     return found
 
 
+def article_solutions(*, ids: list[int]) -> dict[int, str]:
+    """The solutions of the articles `ids` (search hits the caller was allowed to see), in one query."""
+    if not ids:
+        return {}
+    return dict(KnowledgeArticle.objects.filter(pk__in=ids).values_list("pk", "solution"))
+
+
 def article_versions(*, article: KnowledgeArticle) -> list[ArticleVersion]:
     """Every published text of the article, newest first."""
     return list(ArticleVersion.objects.filter(article=article).select_related("published_by")

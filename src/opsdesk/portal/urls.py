@@ -7,6 +7,7 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("new/", views.incident_create, name="incident_create"),
+    path("new/self-help/", views.self_help_suggest, name="self_help_suggest"),
     path("incidents/<str:number>/", views.incident_detail, name="incident_detail"),
     path("incidents/<str:number>/actions/<slug:action>/", views.incident_action, name="incident_action"),
     path("incidents/<str:number>/comments/", views.incident_comment, name="incident_comment"),

@@ -9,7 +9,7 @@ not exist here (404). The detail helpers are the staff pages' own, so both take 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,6 +22,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from opsdesk.accounts.models import User
 from opsdesk.accounts.selectors import access_for
 from opsdesk.core.errors import Conflict, PermissionDenied, ValidationError
 from opsdesk.core.http import page_errors
@@ -37,11 +38,14 @@ from opsdesk.incidents.views import (
     visible_incident,
 )
 from opsdesk.incidents.workflow import CLIENT, incident_roles
+from opsdesk.search.selectors import similar
 from opsdesk.sla.choices import Metric
 
 from .forms import PortalIncidentForm, RatingForm
 
 TABS = {"open": ["open"], "all": []}
+SUGGESTIONS = 5  # self-help articles shown beside the report form
+DRAFT_MAX = 2000  # characters of the draft that are compared (the search reads fewer)
 
 
 def _detail_url(number: str) -> str:
@@ -128,6 +132,20 @@ def incident_create(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/incident_create.html",
                   {"form": form, "level_options": level_options(form["level"].value()),
                    "max_attachment_mb": settings.MAX_ATTACHMENT_BYTES // (1024 * 1024)}, status=status)
+
+
+@login_required
+@page_errors
+@require_GET
+def self_help_suggest(request: HttpRequest) -> HttpResponse:
+    """The self-help articles most like what the requester is typing (title and description), for the report
+    form (htmx). Visibility is inside the search: requesters find only published self-help articles of their
+    organisation; an empty draft gives an empty fragment."""
+    draft = "\n".join((request.GET.get(name) or "").replace("\x00", "").strip()[:DRAFT_MAX]
+                      for name in ("title", "description")).strip()
+    hits = similar(visible_to=cast(User, request.user), draft=draft, kinds_statuses={"article": ["published"]},
+                   limit=SUGGESTIONS) if draft else []
+    return render(request, "portal/_self_help_suggestions.html", {"hits": hits})
 
 
 @login_required

@@ -16,9 +16,11 @@ router = Router(tags=["search"])
 
 class SearchParams(Schema):
     q: str = Field("", description="What to look for, as typed: Chinese, English, error codes, IP addresses. "
-                                   "Every word must match (or a synonym of it); words are also matched by their "
-                                   "pinyin, ranked below exact matches. Operators and quotes are plain text.")
-    type: list[str] = Field([], description="Repeatable or comma-separated: `incident`, `article` (knowledge).")
+                                   "Records holding every word (or a synonym of it) come first, then those "
+                                   "matching a word by its pinyin (a typo), then those holding only some of the "
+                                   "words (`partial`). Operators and quotes are plain text.")
+    type: list[str] = Field([], description="Repeatable or comma-separated: `incident`, `article` (knowledge), "
+                                             "`problem`.")
     contract: str = Field("", description="Contract code.")
     status: list[str] = Field([], description="Repeatable or comma-separated status values.")
     limit: int = Field(20, ge=1, le=MAX_LIMIT)
@@ -33,6 +35,8 @@ class SearchHitOut(OutSchema):
     score: float = Field(description="Higher is better; only comparable within one answer.")
     status: str
     fallback: bool = Field(description="Matched only through the pinyin of its words (a likely typo).")
+    partial: bool = Field(description="Holds only some of the words typed; listed after the records holding "
+                                      "them all, when those do not fill the answer.")
 
 
 class SearchOut(OutSchema):
@@ -54,5 +58,6 @@ def search_api(request: HttpRequest, params: Query[SearchParams]) -> dict[str, A
                             limit=params.limit)
     hits = search(visible_to=user, filters=filters)
     return {"items": [{"type": h.type, "id": h.object_id, "number": h.number, "title": h.title,
-                       "snippet": h.snippet, "score": h.score, "status": h.status, "fallback": h.fallback}
+                       "snippet": h.snippet, "score": h.score, "status": h.status, "fallback": h.fallback,
+                       "partial": h.partial}
                       for h in hits]}

@@ -10,36 +10,49 @@ from typing import Any
 
 ENTRY = "search_searchentry"
 PENDING = "search_searchpending"
-TOKEN_COLUMNS = ("title_tokens", "keyword_tokens", "body_tokens", "pinyin_tokens")
+TOKEN_COLUMNS_V1 = ("title_tokens", "keyword_tokens", "body_tokens", "pinyin_tokens")
+# Since 0004: the scope column holds tokens no one types ("kindarticle"), so that a search limited to one
+# type reads only that type's postings (a million incidents cost an article search nothing).
+TOKEN_COLUMNS = (*TOKEN_COLUMNS_V1, "scope_tokens")
 
-SQLITE_FULLTEXT = [
-    # External content: the tokens live once, in search_searchentry; FTS5 keeps only its inverted index.
-    f"CREATE VIRTUAL TABLE search_fts USING fts5({', '.join(TOKEN_COLUMNS)}, content='{ENTRY}', "
-    f"content_rowid='id', tokenize='unicode61 remove_diacritics 0')",
-    f"CREATE TRIGGER search_entry_ai AFTER INSERT ON {ENTRY} BEGIN "  # noqa: S608 - names and placeholders only
-    f"INSERT INTO search_fts(rowid, {', '.join(TOKEN_COLUMNS)}) VALUES "
-    f"(new.id, {', '.join('new.' + c for c in TOKEN_COLUMNS)}); END",
-    f"CREATE TRIGGER search_entry_ad AFTER DELETE ON {ENTRY} BEGIN "  # noqa: S608 - names and placeholders only
-    f"INSERT INTO search_fts(search_fts, rowid, {', '.join(TOKEN_COLUMNS)}) VALUES "
-    f"('delete', old.id, {', '.join('old.' + c for c in TOKEN_COLUMNS)}); END",
-    f"CREATE TRIGGER search_entry_au AFTER UPDATE ON {ENTRY} BEGIN "  # noqa: S608 - names and placeholders only
-    f"INSERT INTO search_fts(search_fts, rowid, {', '.join(TOKEN_COLUMNS)}) VALUES "
-    f"('delete', old.id, {', '.join('old.' + c for c in TOKEN_COLUMNS)}); "
-    f"INSERT INTO search_fts(rowid, {', '.join(TOKEN_COLUMNS)}) VALUES "
-    f"(new.id, {', '.join('new.' + c for c in TOKEN_COLUMNS)}); END",
-]
+
+def _sqlite_fulltext(columns: tuple[str, ...]) -> list[str]:
+    cols = ", ".join(columns)
+    new = ", ".join("new." + c for c in columns)
+    old = ", ".join("old." + c for c in columns)
+    return [
+        # External content: the tokens live once, in search_searchentry; FTS5 keeps only its inverted index.
+        f"CREATE VIRTUAL TABLE search_fts USING fts5({cols}, content='{ENTRY}', content_rowid='id', "
+        f"tokenize='unicode61 remove_diacritics 0')",
+        f"CREATE TRIGGER search_entry_ai AFTER INSERT ON {ENTRY} BEGIN "  # noqa: S608 - names only
+        f"INSERT INTO search_fts(rowid, {cols}) VALUES (new.id, {new}); END",
+        f"CREATE TRIGGER search_entry_ad AFTER DELETE ON {ENTRY} BEGIN "  # noqa: S608 - names only
+        f"INSERT INTO search_fts(search_fts, rowid, {cols}) VALUES ('delete', old.id, {old}); END",
+        f"CREATE TRIGGER search_entry_au AFTER UPDATE ON {ENTRY} BEGIN "  # noqa: S608 - names only
+        f"INSERT INTO search_fts(search_fts, rowid, {cols}) VALUES ('delete', old.id, {old}); "
+        f"INSERT INTO search_fts(rowid, {cols}) VALUES (new.id, {new}); END",
+    ]
+
+
 SQLITE_FULLTEXT_REVERSE = ["DROP TRIGGER IF EXISTS search_entry_au", "DROP TRIGGER IF EXISTS search_entry_ad",
                            "DROP TRIGGER IF EXISTS search_entry_ai", "DROP TABLE IF EXISTS search_fts"]
 
-_PG_VECTOR = " || ".join(
-    f"setweight(to_tsvector('simple'::regconfig, coalesce({col}, '')), '{w}')"
-    for col, w in zip(TOKEN_COLUMNS, "ABCD", strict=True))
-POSTGRES_FULLTEXT = [
-    # Generated from the pre-segmented tokens ('simple': no stemming, no stop words): title A, keywords B,
-    # body C, pinyin D. The ORM never names the column; PostgreSQL keeps it in step with every write.
-    f"ALTER TABLE {ENTRY} ADD COLUMN document tsvector GENERATED ALWAYS AS ({_PG_VECTOR}) STORED",
-    f"CREATE INDEX search_entry_document_gin ON {ENTRY} USING gin (document)",
-    f"""CREATE OR REPLACE FUNCTION search_queue() RETURNS trigger LANGUAGE plpgsql AS $$
+
+def _pg_vector(columns: tuple[str, ...]) -> str:
+    # title A, keywords B, body C, pinyin D; scope tokens D as well (they never meet a pinyin syllable)
+    weights = "ABCDD"
+    return " || ".join(f"setweight(to_tsvector('simple'::regconfig, coalesce({col}, '')), '{w}')"
+                       for col, w in zip(columns, weights, strict=False))
+
+
+def _postgres_document(columns: tuple[str, ...]) -> list[str]:
+    # Generated from the pre-segmented tokens ('simple': no stemming, no stop words). The ORM never names
+    # the column; PostgreSQL keeps it in step with every write.
+    return [f"ALTER TABLE {ENTRY} ADD COLUMN document tsvector GENERATED ALWAYS AS ({_pg_vector(columns)}) STORED",
+            f"CREATE INDEX search_entry_document_gin ON {ENTRY} USING gin (document)"]
+
+
+POSTGRES_QUEUE_FUNCTION = f"""CREATE OR REPLACE FUNCTION search_queue() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'DELETE' THEN
     INSERT INTO {PENDING} (kind, object_id) VALUES (TG_ARGV[0], OLD.id);
@@ -47,11 +60,10 @@ BEGIN
   END IF;
   INSERT INTO {PENDING} (kind, object_id) VALUES (TG_ARGV[0], NEW.id);
   RETURN NEW;
-END $$""",  # noqa: S608 - names and placeholders only
-]
-POSTGRES_FULLTEXT_REVERSE = ["DROP FUNCTION IF EXISTS search_queue() CASCADE",
-                             "DROP INDEX IF EXISTS search_entry_document_gin",
+END $$"""  # noqa: S608 - names and placeholders only
+POSTGRES_DOCUMENT_REVERSE = ["DROP INDEX IF EXISTS search_entry_document_gin",
                              f"ALTER TABLE {ENTRY} DROP COLUMN IF EXISTS document"]
+POSTGRES_FULLTEXT_REVERSE = ["DROP FUNCTION IF EXISTS search_queue() CASCADE", *POSTGRES_DOCUMENT_REVERSE]
 
 
 def _run(schema_editor: Any, statements: list[str]) -> None:
@@ -59,12 +71,13 @@ def _run(schema_editor: Any, statements: list[str]) -> None:
         schema_editor.execute(statement, params=None)
 
 
-def create_fulltext(schema_editor: Any) -> None:
+def create_fulltext(schema_editor: Any, columns: tuple[str, ...] = TOKEN_COLUMNS_V1) -> None:
+    """The full-text structures as migration 0002 made them (four token columns)."""
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
-        _run(schema_editor, SQLITE_FULLTEXT)
+        _run(schema_editor, _sqlite_fulltext(columns))
     elif vendor == "postgresql":
-        _run(schema_editor, POSTGRES_FULLTEXT)
+        _run(schema_editor, [*_postgres_document(columns), POSTGRES_QUEUE_FUNCTION])
 
 
 def drop_fulltext(schema_editor: Any) -> None:
@@ -73,6 +86,19 @@ def drop_fulltext(schema_editor: Any) -> None:
         _run(schema_editor, SQLITE_FULLTEXT_REVERSE)
     elif vendor == "postgresql":
         _run(schema_editor, POSTGRES_FULLTEXT_REVERSE)
+
+
+def recreate_fulltext(schema_editor: Any, columns: tuple[str, ...]) -> None:
+    """Replace the full-text structures by ones over `columns`, filled from the rows already indexed (the
+    queue function and triggers of PostgreSQL stay)."""
+    vendor = schema_editor.connection.vendor
+    if vendor == "sqlite":
+        _run(schema_editor, ["DROP TABLE IF EXISTS search_fts_vocab", *SQLITE_FULLTEXT_REVERSE,
+                             *_sqlite_fulltext(columns),
+                             "INSERT INTO search_fts(search_fts) VALUES ('rebuild')",
+                             "CREATE VIRTUAL TABLE search_fts_vocab USING fts5vocab(search_fts, 'row')"])
+    elif vendor == "postgresql":
+        _run(schema_editor, [*POSTGRES_DOCUMENT_REVERSE, *_postgres_document(columns)])
 
 
 def _queue_statements(vendor: str, *, kind: str, table: str, columns: tuple[str, ...]) -> list[str]:

@@ -43,6 +43,8 @@ class SearchEntry(models.Model):
     keyword_tokens = models.TextField(blank=True)
     body_tokens = models.TextField(blank=True)
     pinyin_tokens = models.TextField(blank=True)
+    scope_tokens = models.TextField(blank=True, default="")  # "kind<kind>": see backends.Where.scopes
+    boost = models.FloatField(default=0.0)  # Document.boost
     indexed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

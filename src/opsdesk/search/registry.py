@@ -29,6 +29,7 @@ class Document:
     organisation_id: int | None = None
     owner_id: int | None = None
     audience: str = "record"
+    boost: float = 0.0  # 0-3: lifts the record among equally good matches (e.g. articles that solved problems)
 
 
 class SearchAdapter(Protocol):
@@ -51,6 +52,18 @@ class SearchAdapter(Protocol):
         """A SQL condition over the index row `alias` limiting hits of this type to what `user` may see.
 
         Evaluated inside the search query; an empty condition is never returned (use "1=0")."""
+
+
+def visibility_scope(adapter: SearchAdapter, *, user: User, access: Access) -> list[str] | None:
+    """The scope tokens of which every record of this type `user` may see holds at least one, from the
+    adapter's optional `visibility_scope`, named without the type (`owner41`, `org3`, `contract12`: the
+    search prefixes the type, as services.scope_tokens writes them); None when it has none (no narrowing).
+
+    Not the rule (visibility_sql is): a superset of it that the full-text index can apply while it reads
+    the postings, so a requester's search reads their own records, not those of a million others."""
+    method = getattr(adapter, "visibility_scope", None)
+    tokens = None if method is None else method(user=user, access=access)
+    return None if tokens is None else list(tokens)
 
 
 _registry: dict[str, SearchAdapter] = {}

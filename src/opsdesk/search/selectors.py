@@ -1,7 +1,7 @@
 """Search: what a person may find, best first, with highlighted snippets.
 
-Visibility and filters are part of the one search statement (backends.run), so a page of hits is never
-filled by records the viewer may not see and then thinned out.
+Visibility and filters are part of the one search statement (backends.candidates), so a page of hits is
+never filled by records the viewer may not see and then thinned out.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from opsdesk.accounts.selectors import access_for
 from opsdesk.core.errors import ValidationError
 from opsdesk.core.sql import q
 
-from . import backends, services, text
-from .registry import adapter_for, kinds
+from . import backends, ranking, services, text
+from .registry import adapter_for, kinds, visibility_scope
 
 MAX_LIMIT = 100
 QUERY_MAX = 500  # characters of a query that are read; the rest is ignored (never an error)
 SNIPPET = 160
+CANDIDATES = 100  # records fetched by coverage and ordered exactly by ranking.rerank
 DRAIN_IN_SEARCH = 50  # queued writes a search indexes first (normally none or a few: read-your-writes)
 
 
@@ -60,9 +61,11 @@ class Hit:
     score: float
     status: str
     fallback: bool  # found only through the pinyin of its words (a homophone typo)
+    partial: bool = False  # holds only some of the words typed (after every record holding them all)
 
 
-def _where(*, user: User, filters: SearchFilters) -> backends.Where:
+def _where(*, user: User, filters: SearchFilters,
+           kind_status: dict[str, list[str]] | None = None) -> backends.Where:
     access = access_for(user)
     parts: list[str] = []
     params: list[Any] = []
@@ -70,6 +73,10 @@ def _where(*, user: User, filters: SearchFilters) -> backends.Where:
         adapter = adapter_for(kind)
         assert adapter is not None
         vis, vis_params = adapter.visibility_sql(user=user, access=access, alias="e")
+        statuses = sorted(set((kind_status or {}).get(kind, [])))
+        if statuses:
+            vis += f" AND e.{q('status')} IN ({', '.join(['%s'] * len(statuses))})"
+            vis_params = [*vis_params, *statuses]
         parts.append(f"(e.{q('kind')} = %s AND {vis})")
         params += [kind, *vis_params]
     sql = "(" + " OR ".join(parts) + ")" if parts else "1=0"
@@ -81,7 +88,32 @@ def _where(*, user: User, filters: SearchFilters) -> backends.Where:
         statuses = sorted(set(filters.status))
         sql += f" AND e.{q('status')} IN ({', '.join(['%s'] * len(statuses))})"
         params += statuses
-    return backends.Where(sql=sql, params=params)
+    return backends.Where(sql=sql, params=params, scopes=_scopes(user=user, access=access, filters=filters))
+
+
+SCOPE_SHARE = 0.2  # a scope holding more of the index than this narrows too little to be worth its walk
+
+
+def _scopes(*, user: User, access: Any, filters: SearchFilters) -> list[str]:
+    """The scope tokens to narrow the full-text match with: per type searched, the type's own tokens of what
+    the viewer may see (a requester's `incidentowner41`), or the type's token when the adapter has none;
+    nothing when that would hold a large part of the index anyway (an agent's search of every incident:
+    walking a million-record posting list costs more than it saves)."""
+    tokens: list[str] = []
+    for kind in filters.types or kinds():
+        adapter = adapter_for(kind)
+        assert adapter is not None
+        narrow = visibility_scope(adapter, user=user, access=access)
+        if narrow is None:
+            tokens.append(services.scope_token(kind))
+        else:  # empty: nothing of this type is visible (its visibility condition is 1=0)
+            tokens.extend(f"{kind}{t}" for t in narrow)
+    if not tokens:
+        return []
+    df = ranking.document_frequencies(tokens)
+    if sum(df.values()) > SCOPE_SHARE * ranking.total_entries():
+        return []
+    return tokens
 
 
 def _marks(original: str, words: set[str], pinyin: set[str]) -> list[tuple[int, int]]:
@@ -130,19 +162,21 @@ def snippet(body: str, title: str, words: set[str], pinyin: set[str]) -> str:
 
 
 def _score(row: backends.Row) -> float:
-    """0.5–1 for exact matches, 0–0.5 for pinyin-only ones: the order of the hits, comparable within a
-    search (not across searches)."""
+    """The order of the hits, comparable within a search (not across searches): 2–3 for records holding
+    every word, 1–2 for those that do through the pinyin of a word (a typo), 0–1 for those holding only
+    some of the words; divided by 3 (0–1)."""
     raw = max(row.rank, 0.0)
-    scaled = 0.5 * raw / (1.0 + raw)
-    return round(scaled + (0.5 if row.tier == 0 else 0.0), 6)
+    return round((raw / (1.0 + raw) + {0: 2.0, 1: 1.0}.get(row.tier, 0.0)) / 3, 6)
 
 
 def search(*, visible_to: User, filters: SearchFilters) -> list[Hit]:
     """The records `visible_to` may see that match `filters.q`, best first.
 
-    Every word typed must be found (an OR of its synonyms); words are also matched by their pinyin, ranked
-    below every exact match. Input is never syntax: quotes, operators and NUL are separators. Updates
-    still queued for indexing are indexed first, so a search always sees the writes that committed.
+    Records holding every word typed (or a synonym of it) come first; then those holding them through the
+    pinyin of a word (a homophone typo); then, when those do not fill the page, records holding some of
+    the words (`partial`), best covered first: people type sentences. Input is never syntax: quotes,
+    operators and NUL are separators. Updates still queued for indexing are indexed first, so a search
+    always sees the writes that committed.
     """
     filters.validate()
     if not getattr(visible_to, "is_authenticated", False):
@@ -152,8 +186,46 @@ def search(*, visible_to: User, filters: SearchFilters) -> list[Hit]:
     terms = text.query_terms(filters.q[:QUERY_MAX])
     if not terms:
         return []
-    rows = backends.run(terms, _where(user=visible_to, filters=filters), limit=filters.limit)
+    where = _where(user=visible_to, filters=filters)
+    weights = ranking.term_weights(terms)
+    found = backends.candidates(terms, weights, where, limit=max(CANDIDATES, filters.limit))
+    rows = ranking.rerank(found, terms, weights=weights, limit=filters.limit)
     words, pinyin = text.highlight_tokens(terms)
     return [Hit(type=r.kind, object_id=r.object_id, number=r.number, title=r.title,
                 snippet=snippet(r.body, r.title, words, pinyin if r.tier else set()), score=_score(r),
-                status=r.status, fallback=bool(r.tier)) for r in rows]
+                status=r.status, fallback=r.tier == 1, partial=r.tier == 2) for r in rows]
+
+
+SIMILAR_TERMS = 24  # the first distinct words of a draft that are compared (a long description adds little)
+
+
+def similar(*, visible_to: User, draft: str, kinds_statuses: dict[str, list[str]], contract: str = "",
+            limit: int = 5, exclude: tuple[str, int] | None = None) -> list[Hit]:
+    """Records like a draft (a new incident's title and description): any of its words may match, the
+    records sharing the most, and the rarest, words first; homophone typos count, for less.
+
+    `kinds_statuses` names the types to look in and, per type, the statuses wanted (empty: any), e.g.
+    ``{"article": ["published"], "incident": ["resolved", "closed"]}``. Visibility is inside the query as
+    for `search`. `exclude` leaves out one record (the incident being looked at).
+    """
+    filters = SearchFilters(q=draft, types=sorted(kinds_statuses), contract=contract, limit=limit)
+    filters.validate()
+    if not getattr(visible_to, "is_authenticated", False):
+        return []
+    text.lexicon(check=True)
+    services.drain_pending(limit=DRAIN_IN_SEARCH)
+    terms = text.query_terms(draft[:QUERY_MAX * 4], max_terms=SIMILAR_TERMS)
+    if not terms:
+        return []
+    where = _where(user=visible_to, filters=filters, kind_status=kinds_statuses)
+    if exclude is not None:
+        where.sql += f" AND NOT (e.{q('kind')} = %s AND e.{q('object_id')} = %s)"
+        where.params += [exclude[0], exclude[1]]
+    weights = ranking.term_weights(terms)
+    found = backends.candidates(terms, weights, where, limit=max(CANDIDATES, limit))
+    rows = ranking.rerank(found, terms, weights=weights, limit=limit, tiers=False)
+    words, pinyin = text.highlight_tokens(terms)
+    return [Hit(type=r.kind, object_id=r.object_id, number=r.number, title=r.title,
+                snippet=snippet(r.body, r.title, words, pinyin), score=_score(r), status=r.status, fallback=False,
+                partial=True)
+            for r in rows]

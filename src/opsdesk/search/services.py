@@ -25,7 +25,23 @@ TITLE_MAX = 300
 BODY_MAX = 20000  # characters of original text kept for snippets and indexed as body
 DRAIN_BATCH = 500
 ENTRY_FIELDS = ["number", "title", "body", "status", "contract_id", "organisation_id", "owner_id", "audience",
-                "title_tokens", "keyword_tokens", "body_tokens", "pinyin_tokens"]
+                "title_tokens", "keyword_tokens", "body_tokens", "pinyin_tokens", "scope_tokens", "boost"]
+
+
+def scope_token(kind: str) -> str:
+    """The token of a type in the scope column: letters only, so that both backends keep it whole."""
+    return "kind" + "".join(ch for ch in kind.lower() if ch.isalnum())
+
+
+def scope_tokens(kind: str, doc: Document) -> str:
+    """The scope column of a record: its type, and its contract, organisation and owner within its type
+    (`kindincident incidentcontract12 incidentorg3 incidentowner77`): what the search narrows the full-text
+    match with (selectors._where). The migration search.0004 writes the same from the columns, in SQL."""
+    toks = [scope_token(kind)]
+    for name, value in (("contract", doc.contract_id), ("org", doc.organisation_id), ("owner", doc.owner_id)):
+        if value is not None:
+            toks.append(f"{kind}{name}{int(value)}")
+    return " ".join(toks)
 
 
 def entry_for(kind: str, doc: Document) -> SearchEntry:
@@ -40,7 +56,8 @@ def entry_for(kind: str, doc: Document) -> SearchEntry:
                        status=doc.status[:30], contract_id=doc.contract_id, organisation_id=doc.organisation_id,
                        owner_id=doc.owner_id, audience=doc.audience, title_tokens=text.joined(title_toks),
                        keyword_tokens=text.joined(keyword_toks), body_tokens=text.joined(body_toks),
-                       pinyin_tokens=text.joined(pinyin))
+                       pinyin_tokens=text.joined(pinyin), scope_tokens=scope_tokens(kind, doc),
+                       boost=max(0.0, min(3.0, float(doc.boost))))
 
 
 def _lock_objects(kind: str, ids: Iterable[int]) -> None:

@@ -43,6 +43,8 @@ QUERY_STOPWORDS = frozenset((
     "的", "了", "吗", "呢", "啊", "吧", "呀", "么", "嘛", "哦", "哈", "请", "我", "你", "他", "她", "它", "是",
     "在", "和", "与", "及", "就", "都", "也", "还", "又", "被", "把", "让", "给", "怎么", "怎么办", "为什么",
     "如何", "一下", "一直", "总是", "不能", "无法", "不了", "什么", "这个", "那个", "有", "没有",
+    "我们", "咱们", "老是", "说", "不", "没", "一会儿", "一会", "东西", "几次", "那边", "这边", "今天",
+    "早上", "现在", "突然", "麻烦", "帮忙", "看看", "好像", "可能", "已经", "出现", "可以", "要", "个", "下",
 ))
 
 
@@ -272,20 +274,29 @@ def query_terms(text: str, *, max_terms: int = 12) -> list[Term]:
         toks = [s.token for s in spans(word, search_mode=False)]
         return [t for t in toks if t not in QUERY_STOPWORDS] or toks
 
-    def add(surface: str, tokens: list[str], pinyin: list[str]) -> None:
+    def add(surface: str, tokens: list[str], pinyin: list[str], extra: list[list[str]] | None = None) -> None:
         key = surface
         if not tokens or key in seen or surface in QUERY_STOPWORDS:
             return
         seen.add(key)
-        alternatives = [tokens]
+        if len(tokens) == 1 and len(tokens[0]) == 1 and _CJK_RE.match(tokens[0]) and surface not in lex.synonyms:
+            tokens = [tokens[0] + "*"]  # one character alone: any word it begins (忘 → 忘记)
+        alternatives = [tokens, *(extra or [])]
         for member in sorted(lex.synonyms.get(surface, ())):
             if member != surface:
                 toks = [t for t in _precise(member) if t]
-                # an alternative that needs all the tokens of another one adds nothing (打印机器 ⊃ 打印机)
-                if toks and not any(set(a) <= set(toks) for a in alternatives):
+                # kept even when it holds all the tokens of another alternative (财务核算系统 ⊃ 财务 系统): it
+                # matches nothing more, but a record holding the longer form is the better answer
+                if toks and toks not in alternatives:
                     alternatives.append(toks)
         terms.append(Term(surface=surface, alternatives=alternatives, pinyin=pinyin))
 
+    # Synonyms mixing letters and CJK (PM系统, U盾) are looked up whole before the text is cut into runs.
+    for key in sorted((k for k in lex.synonyms if _ALNUM_RE.search(k) and _CJK_RE.search(k)), key=len, reverse=True):
+        at = norm.find(key)
+        if at >= 0:
+            add(key, _precise(key), [])
+            norm = norm[:at] + " " * len(key) + norm[at + len(key):]
     for m in _RUN_RE.finditer(norm):
         run = m.group()
         if _CJK_RE.match(run):
@@ -298,7 +309,9 @@ def query_terms(text: str, *, max_terms: int = 12) -> list[Term]:
                     add(word, _precise(word), pys)
         else:
             whole = canonical(run)
-            add(run if run in lex.synonyms else whole, [whole], [])
+            ld = re.fullmatch(r"([a-z]+)(\d+)|(\d+)([a-z]+)", whole)
+            split = [[ld.group(1) or ld.group(3), whole[len(ld.group(1) or ld.group(3)):]]] if ld else []
+            add(run if run in lex.synonyms else whole, [whole], [], split)  # http500 is also "HTTP 500"
     return terms[:max_terms]
 
 
