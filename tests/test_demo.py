@@ -36,7 +36,8 @@ def test_every_role_is_held_and_the_three_admins_are_different_people(logins):
 
 
 def test_every_incident_status_is_present(logins):
-    assert Incident.objects.count() == 40 + 1  # the one the demo's e-mail opens
+    # + the one the demo's e-mail opens, + one reported on the portal when no ticket was open for mail replies
+    assert Incident.objects.count() in (40 + 1, 40 + 2)
     assert set(Incident.objects.values_list("status", flat=True)) == set(IncidentStatus.values)
 
 
@@ -144,3 +145,31 @@ def test_knowledge_articles_are_published_through_the_services_and_found_by_sear
     assert oracle.number in found("dba", "ORA-00600")
     assert oracle.number not in found("tax_user1", "ORA-00600")  # engineer-only
     assert found("tax_user1", "ORA-00600") == set()
+
+
+def test_problems_and_follow_ups_come_from_escalated_incidents(logins):
+    from opsdesk.followups.models import FollowUp
+    from opsdesk.problems.models import Problem, ProblemIncident
+
+    statuses = set(Problem.objects.values_list("status", flat=True))
+    assert {"investigating", "known_error", "solved"} <= statuses
+    assert ProblemIncident.objects.filter(active=True).count() >= 3
+    of_incidents = FollowUp.objects.filter(ticket_type__model="incident")
+    assert set(of_incidents.values_list("status", flat=True)) == {"called_back", "closed"}
+    closed = of_incidents.get(status="closed")
+    assert Incident.objects.get(number=closed.ticket_number).status == "closed"
+
+
+def test_confirmations_and_service_requests_wait_for_the_client_deciders(logins):
+    from opsdesk.confirmations.models import Confirmation, TransferReport
+    from opsdesk.core.approvals import pending_for
+    from opsdesk.servicerequests.models import ServiceRequest
+
+    assert set(Confirmation.objects.values_list("status", flat=True)) == {"in_report", "answered"}
+    monthly = TransferReport.objects.get(kind="monthly")
+    assert monthly.status == "submitted" and monthly.items.count() == 2
+    assert set(ServiceRequest.objects.values_list("status", flat=True)) == {
+        "follow_up", "staffing_review", "plan_review", "scheduled"}
+    owner_steps = {p.number for p in pending_for(User.objects.get(username="tax_owner"))}
+    assert monthly.number in owner_steps
+    assert len(pending_for(User.objects.get(username="tax_leader"))) == 1

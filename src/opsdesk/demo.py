@@ -49,6 +49,7 @@ from opsdesk.demo_content import (
     templates_for,
 )
 from opsdesk.demo_knowledge import build_knowledge
+from opsdesk.demo_procedures import build_procedures
 from opsdesk.incidents.choices import Channel, HoldReason, IncidentStatus
 from opsdesk.incidents.models import IncidentCategory
 from opsdesk.incidents.services import incident_act, incident_category_create, incident_comment, incident_create
@@ -139,6 +140,7 @@ def load_demo(*, incidents: int = 300, seed: int = DEFAULT_SEED) -> list[dict[st
         clock.set(real_now)
         build_channels(world, real_now)
         build_knowledge(world, clock, real_now)
+        build_procedures(world, clock, real_now)
     search_services.drain_all()  # the demo's tickets are searchable at once, not after the first searches
     return demo_logins()
 

@@ -10,9 +10,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import TYPE_CHECKING
 
-from opsdesk.incidents.choices import CallOutcome, IncidentStatus
+from opsdesk.incidents.choices import CallOutcome, Channel, IncidentStatus
 from opsdesk.incidents.models import Incident
-from opsdesk.incidents.services import call_record_create
+from opsdesk.incidents.services import call_record_create, incident_create
 from opsdesk.mailin.choices import Security, UnknownSenderPolicy
 from opsdesk.mailin.services import mail_ingest, mailbox_create
 
@@ -48,7 +48,12 @@ def build_channels(world: World, now: dt.datetime) -> None:
     # A requester with work in progress on the contract writes in (the first requester when none has).
     open_ticket = (Incident.objects.filter(contract=crew.contract, status__in=OPEN_FOR_REPLIES)
                    .select_related("requester").order_by("-id").first())
-    requester = open_ticket.requester if open_ticket is not None else world.requesters["tax"][0]
+    if open_ticket is None:  # a small demo may have none open there: the requester reports one on the portal
+        first = world.requesters["tax"][0]
+        open_ticket = incident_create(by=first, contract=crew.contract, requester=first, channel=Channel.PORTAL,
+                                      title="电子税务局登录后页面空白",
+                                      description="今天上午开始登录后页面空白，刷新无效。")
+    requester = open_ticket.requester or world.requesters["tax"][0]
     requester.email = requester.email or f"{requester.username}@tax.demo.example.cn"
     requester.save(update_fields=["email"])
     sender = f"{requester.full_name} <{requester.email}>"

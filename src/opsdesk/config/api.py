@@ -106,11 +106,14 @@ def _http_error(request, exc: HttpError):
 
 def _mount() -> None:
     from opsdesk.calendars.api import router as calendars_router
+    from opsdesk.confirmations.api import router as confirmations_router
+    from opsdesk.followups.api import router as followups_router
     from opsdesk.incidents.api import router as incidents_router
     from opsdesk.knowledge.api import router as knowledge_router
     from opsdesk.notifications.api import router as notifications_router
     from opsdesk.problems.api import router as problems_router
     from opsdesk.search.api import router as search_router
+    from opsdesk.servicerequests.api import router as servicerequests_router
     from opsdesk.sla.api import router as sla_router
 
     api.add_router("/incidents", incidents_router)
@@ -120,6 +123,9 @@ def _mount() -> None:
     api.add_router("/search", search_router)
     api.add_router("/knowledge", knowledge_router)
     api.add_router("/problems", problems_router)
+    api.add_router("/follow-ups", followups_router)
+    api.add_router("/confirmations", confirmations_router)
+    api.add_router("/service-requests", servicerequests_router)
 
 
 _mount()

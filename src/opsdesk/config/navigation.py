@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsdesk.accounts.choices import CLIENT_ROLES
+from opsdesk.accounts.choices import CLIENT_ROLES, Role
+
+# Client roles that decide (approve, close, answer) in the staffed and confirmation procedures.
+DECIDING_ROLES = frozenset({Role.APP_OWNER, Role.DIVISION_LEADER, Role.APP_DIVISION})
 
 
 def navigation(request: Any) -> dict[str, Any]:
@@ -23,4 +26,5 @@ def navigation(request: Any) -> dict[str, Any]:
     return {"nav_is_staff": access.is_staff_member or user.is_superuser,
             "nav_is_client": bool(access.roles & CLIENT_ROLES) or not access.is_staff_member,
             "nav_mail": can_see_mail_pages(user),
-            "nav_robots": robots is None or bool(robots)}
+            "nav_robots": robots is None or bool(robots),
+            "nav_approvals": bool(access.roles & DECIDING_ROLES)}

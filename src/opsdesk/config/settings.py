@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "opsdesk.search",
     "opsdesk.knowledge",
     "opsdesk.problems",
+    "opsdesk.followups",
+    "opsdesk.confirmations",
+    "opsdesk.servicerequests",
 ]
 
 MIDDLEWARE = [

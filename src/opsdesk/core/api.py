@@ -146,3 +146,32 @@ def idempotent(request: HttpRequest, *, scope: str, payload: Any,
         return status, (schema.model_validate(body).model_dump(mode="json") if schema is not None else body)
 
     return idempotency_run(user=api_user(request), key=key, scope=scope, request_hash=digest, create=run)
+
+
+def local_time(value: Any) -> Any:
+    """A stored (UTC) datetime as Beijing time for a response; None stays None."""
+    from django.utils import timezone
+
+    return timezone.localtime(value) if value is not None else None
+
+
+def activity_out(entry: Any) -> dict[str, Any]:
+    """A timeline entry (core.models.Activity) as every API shows it (`ActivityOut` of incidents.api)."""
+    attachment = getattr(entry, "attachment", None)  # reverse one-to-one: absent raises, hence getattr
+    return {
+        "id": entry.pk, "kind": entry.kind, "action": entry.action, "from_status": entry.from_status,
+        "to_status": entry.to_status, "actor": entry.actor.username if entry.actor is not None else None,
+        "body": entry.body, "data": entry.data or {}, "internal": entry.internal,
+        "created_at": local_time(entry.created_at),
+        "attachment": ({"id": attachment.pk, "name": attachment.name, "size": attachment.size}
+                       if attachment is not None else None),
+    }
+
+
+def action_data(payload: Any) -> dict[str, Any]:
+    """The inputs of a workflow action posted to `…/actions/{action}` (ActionIn: its extra fields, `comment`)."""
+    data = dict(payload.model_extra or {})
+    if bad := fields_with_nul(data):
+        raise ValidationError(fields=bad)
+    data["comment"] = payload.comment
+    return data

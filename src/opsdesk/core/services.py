@@ -58,3 +58,18 @@ def idempotency_run(*, user: Any, key: str, scope: str, request_hash: str,
     if existing.status_code is None:
         raise Conflict(_("A request with this Idempotency-Key is still being processed."))
     return existing.status_code, existing.response
+
+
+def clean_text(errors: dict[str, str], name: str, value: Any, *, required: bool = False,
+               max_length: int = 20000) -> str:
+    """A text input stripped; a problem with it (required, too long, NUL) goes into `errors[name]`."""
+    from django.utils.translation import gettext
+
+    text = "" if value is None else str(value).strip()
+    if "\x00" in text:
+        errors[name] = gettext("Null characters are not allowed.")
+    elif required and not text:
+        errors[name] = gettext("This field is required.")
+    elif len(text) > max_length:
+        errors[name] = gettext("At most %(n)d characters (you gave %(m)d).") % {"n": max_length, "m": len(text)}
+    return text

@@ -222,8 +222,8 @@ def _apply(workflow: Workflow, act: Action, record: Any, by: Any, cleaned: dict[
     for fld in act.fields:
         if fld.model_field and fld.name in cleaned:
             value = cleaned[fld.name]
-            if value is None and not _nullable(record, fld.model_field):
-                continue  # an optional input left empty keeps the record's value
+            if value == "" or (value is None and not _nullable(record, fld.model_field)):
+                continue  # an optional input left empty keeps the record's value (never blanks it)
             updates[fld.model_field] = value
     model = type(record)
     moved = model._default_manager.filter(pk=record.pk, version=record.version, status=from_status).update(

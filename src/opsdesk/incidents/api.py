@@ -18,9 +18,17 @@ from pydantic import BaseModel, ConfigDict
 
 from opsdesk.accounts.models import Contract, User
 from opsdesk.accounts.selectors import contract_get, requester_get
-from opsdesk.core.api import ERROR_RESPONSES, CursorPageOut, OutSchema, Text, api_user, fields_with_nul, idempotent
+from opsdesk.core.api import (
+    ERROR_RESPONSES,
+    CursorPageOut,
+    OutSchema,
+    Text,
+    activity_out,
+    api_user,
+    fields_with_nul,
+    idempotent,
+)
 from opsdesk.core.errors import NotFound, ValidationError
-from opsdesk.core.models import Activity
 from opsdesk.core.workflow import describe_actions
 from opsdesk.sla.api import SlaSummaryOut, TicketSlaOut, sla_detail, sla_summary
 
@@ -286,15 +294,6 @@ def _full(incident: Incident, user: User) -> dict[str, Any]:
     return out
 
 
-def _activity(entry: Activity) -> dict[str, Any]:
-    attachment = getattr(entry, "attachment", None)  # reverse one-to-one: absent raises, hence getattr
-    return {
-        "id": entry.pk, "kind": entry.kind, "action": entry.action, "from_status": entry.from_status,
-        "to_status": entry.to_status, "actor": _username(entry.actor), "body": entry.body,
-        "data": entry.data or {}, "internal": entry.internal, "created_at": _local(entry.created_at),
-        "attachment": ({"id": attachment.pk, "name": attachment.name, "size": attachment.size}
-                       if attachment is not None else None),
-    }
 
 
 def _work_order(order: WorkOrder) -> dict[str, Any]:
@@ -380,7 +379,7 @@ def incident_detail(request: HttpRequest, number: Text) -> dict[str, Any]:
     user = api_user(request)
     incident = incident_get(number=number, visible_to=user)
     out = _full(incident, user)
-    out["timeline"] = [_activity(a) for a in incident_timeline(incident=incident, viewer=user)]
+    out["timeline"] = [activity_out(a) for a in incident_timeline(incident=incident, viewer=user)]
     out["work_orders"] = [_work_order(o) for o in incident_work_orders(incident=incident)]
     rating = incident_rating(incident=incident)
     out["rating"] = _rating(rating) if rating is not None else None
@@ -448,7 +447,7 @@ def incident_comment(request: HttpRequest, number: Text, payload: CommentIn) -> 
     def create() -> tuple[int, dict[str, Any]]:
         entry = services.incident_comment(incident=incident, by=user, body=payload.body,
                                           internal=payload.internal)
-        return 201, _json_ready(ActivityOut, _activity(entry))
+        return 201, _json_ready(ActivityOut, activity_out(entry))
 
     return Status(*idempotent(request, scope=f"incidents.comment:{incident.number}",
                               payload=payload.model_dump(), create=create))

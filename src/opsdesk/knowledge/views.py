@@ -19,9 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from opsdesk.accounts.models import User
 from opsdesk.accounts.selectors import contract_get
-from opsdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from opsdesk.core.action_pages import action_forms, take_action
+from opsdesk.core.errors import Conflict, NotFound, ValidationError
 from opsdesk.core.http import is_htmx, page_errors, staff_only
-from opsdesk.core.workflow import describe_actions
 from opsdesk.incidents.forms import ActionForm
 from opsdesk.incidents.selectors import incident_get
 
@@ -101,14 +101,7 @@ def _contract_or_none(request: HttpRequest, code: str) -> Any:
 def detail_context(request: HttpRequest, article: KnowledgeArticle, *,
                    action_errors: tuple[str, ActionForm] | None = None) -> dict[str, Any]:
     staff = selectors.is_article_staff(_me(request), article)
-    forms_by_action = []
-    for action in describe_actions(ARTICLE_WORKFLOW, article, _me(request)):
-        if action_errors and action_errors[0] == action["name"]:
-            form, is_open = action_errors[1], True
-            form.action = action
-        else:
-            form, is_open = ActionForm(action, initial={"version": article.version}), False
-        forms_by_action.append({"action": action, "form": form, "open": is_open})
+    forms_by_action = action_forms(ARTICLE_WORKFLOW, article, _me(request), action_errors)
     return {
         "article": article,
         "actions": forms_by_action,
@@ -168,29 +161,15 @@ def article_edit(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def article_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     """POST of an action button or form (with the article's version)."""
-    article = selectors.article_get(number=number, visible_to=_me(request))
-    template = "knowledge/article_detail.html"
-    spec = next((a for a in describe_actions(ARTICLE_WORKFLOW, article, _me(request)) if a["name"] == action),
-                None) or {"name": action, "label": action, "fields": []}
-    form = ActionForm(spec, request.POST)
-    if not form.is_valid():
-        return render(request, template, detail_context(request, article, action_errors=(action, form)), status=422)
-    try:
-        services.article_act(article=article, action=action, by=_me(request), data=form.service_data(),
-                             version=form.cleaned_data.get("version"))
-    except Conflict as exc:
-        messages.warning(request, _("%(reason)s The page now shows the current state.") % {"reason": exc.message})
-        fresh = selectors.article_get(number=number, visible_to=_me(request))
-        return render(request, template, detail_context(request, fresh), status=409)
-    except ValidationError as exc:
-        form.apply_service_errors(exc)
-        messages.error(request, _("The action could not be taken: see the messages by the fields."))
-        return render(request, template, detail_context(request, article, action_errors=(action, form)), status=422)
-    except PermissionDenied as exc:
-        messages.error(request, exc.message)
-        return render(request, template, detail_context(request, article), status=403)
-    messages.success(request, _("Done: %(action)s.") % {"action": spec["label"]})
-    return redirect(article.get_absolute_url())
+    def render_detail(record: KnowledgeArticle, *, action_errors: tuple[str, ActionForm] | None = None,
+                      status: int = 200) -> HttpResponse:
+        return render(request, "knowledge/article_detail.html",
+                      detail_context(request, record, action_errors=action_errors), status=status)
+
+    return take_action(
+        request, workflow=ARTICLE_WORKFLOW, record=selectors.article_get(number=number, visible_to=_me(request)),
+        action=action, act=lambda record, **kw: services.article_act(article=record, **kw),
+        render_detail=render_detail, reload=lambda: selectors.article_get(number=number, visible_to=_me(request)))
 
 
 @login_required

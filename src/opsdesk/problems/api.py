@@ -17,9 +17,17 @@ from ninja import Field, Query, Router, Schema, Status
 
 from opsdesk.accounts.models import Contract, User
 from opsdesk.accounts.selectors import contract_get
-from opsdesk.core.api import ERROR_RESPONSES, CursorPageOut, OutSchema, Text, api_user, fields_with_nul, idempotent
+from opsdesk.core.api import (
+    ERROR_RESPONSES,
+    CursorPageOut,
+    OutSchema,
+    Text,
+    action_data,
+    activity_out,
+    api_user,
+    idempotent,
+)
 from opsdesk.core.errors import NotFound, ValidationError
-from opsdesk.core.models import Activity
 from opsdesk.core.workflow import describe_actions
 from opsdesk.incidents.api import ActionIn, ActionOut, ActivityOut, CategoryOut
 from opsdesk.incidents.models import Incident, IncidentCategory
@@ -178,11 +186,6 @@ def _item(problem: Problem, actions: list[dict[str, Any]], incident_count: int) 
     }
 
 
-def _activity(entry: Activity) -> dict[str, Any]:
-    return {"id": entry.pk, "kind": entry.kind, "action": entry.action, "from_status": entry.from_status,
-            "to_status": entry.to_status, "actor": _username(entry.actor), "body": entry.body,
-            "data": entry.data or {}, "internal": entry.internal, "created_at": _local(entry.created_at),
-            "attachment": None}
 
 
 def _linked(inc: Incident) -> dict[str, Any]:
@@ -199,7 +202,7 @@ def _full(problem: Problem, user: User) -> dict[str, Any]:
                created_by=problem.created_by.username,
                article=problem.article.number if problem.article is not None else None,
                incidents=[_linked(i) for i in incidents],
-               timeline=[_activity(a) for a in problem_timeline(problem=problem)])
+               timeline=[activity_out(a) for a in problem_timeline(problem=problem)])
     return out
 
 
@@ -286,10 +289,7 @@ def problem_detail_api(request: HttpRequest, number: Text) -> dict[str, Any]:
 def problem_action_api(request: HttpRequest, number: Text, action: Text, payload: ActionIn) -> dict[str, Any]:
     user = api_user(request)
     problem = problem_get(number=number, visible_to=user)
-    data = dict(payload.model_extra or {})
-    if bad := fields_with_nul(data):
-        raise ValidationError(fields=bad)
-    data["comment"] = payload.comment
+    data = action_data(payload)
     services.problem_act(problem=problem, action=action, by=user, data=data, version=payload.version)
     return _full(problem_get(number=number, visible_to=user), user)
 
@@ -325,7 +325,7 @@ def problem_comment_api(request: HttpRequest, number: Text, payload: ProblemComm
     user = api_user(request)
     problem = problem_get(number=number, visible_to=user)
     entry = services.problem_comment(problem=problem, by=user, body=payload.body, internal=payload.internal)
-    return Status(201, _activity(entry))
+    return Status(201, activity_out(entry))
 
 
 @router.post("/{number}/knowledge", response={201: ProblemKnowledgeOut, 200: ProblemKnowledgeOut, **ERROR_RESPONSES},

@@ -13,3 +13,11 @@ class ProblemsConfig(AppConfig):
         from .adapters import ProblemAdapter
 
         register(ProblemAdapter())
+
+        from opsdesk.followups.registry import TicketKind, register_ticket
+        from opsdesk.incidents.models import Incident
+
+        from .services import incident_followup_confirmed, incident_followup_sent_back
+
+        register_ticket(TicketKind(model=Incident, label=_("Incident"), on_confirmed=incident_followup_confirmed,
+                                   on_sent_back=incident_followup_sent_back))

@@ -19,6 +19,7 @@ from opsdesk.core.errors import Conflict, DomainError, NotFound, PermissionDenie
 from opsdesk.core.models import Activity, ActivityKind
 from opsdesk.core.numbering import next_number
 from opsdesk.core.workflow import perform
+from opsdesk.followups.services import followup_open
 from opsdesk.incidents.choices import OPEN_STATUSES as INCIDENT_OPEN_STATUSES
 from opsdesk.incidents.choices import IncidentStatus, Level
 from opsdesk.incidents.models import Incident, IncidentCategory
@@ -248,14 +249,46 @@ def resolve_linked_incidents(*, problem: Problem, by: User) -> tuple[list[str], 
         try:
             with transaction.atomic():
                 incident_act(incident=inc, action="resolve", by=by, data={"solution": problem.solution})
+                follow_up = followup_open(ticket=inc, by=by)
                 _incident_note(inc, by=by, action="problem_solved", problem=problem,
-                               body=_("Resolved with the permanent solution of problem %(number)s.") % {
-                                   "number": problem.number})
+                               body=_("Resolved with the permanent solution of problem %(number)s; follow-up "
+                                      "%(follow_up)s verifies it with the requester.") % {
+                                   "number": problem.number, "follow_up": follow_up.number})
         except DomainError as exc:
             left.append({"number": inc.number, "reason": exc.message})
         else:
             resolved.append(inc.number)
     return resolved, left
+
+
+# --- follow-up outcome of an incident (registered in apps.py) ---------------------------------------------
+
+def incident_followup_confirmed(incident: Incident, follow_up: Any, by: User) -> None:
+    """The requester confirmed the solution in the follow-up: confirm and close the incident (as the system,
+    naming the follow-up and who closed it). An incident already closed another way is left as it is."""
+    incident.refresh_from_db()
+    if incident.status == IncidentStatus.AWAITING_CONFIRMATION:
+        incident_act(incident=incident, action="confirm", by=None,  # type: ignore[arg-type]
+                     data={"comment": _("Confirmed in follow-up %(number)s.") % {"number": follow_up.number}})
+    if incident.status == IncidentStatus.RESOLVED:
+        incident_act(incident=incident, action="close", by=None,  # type: ignore[arg-type]
+                     data={"comment": _("Closed after follow-up %(number)s by %(name)s.") % {
+                         "number": follow_up.number, "name": by.display_name}})
+
+
+def incident_followup_sent_back(incident: Incident, follow_up: Any, by: User, reason: str) -> None:
+    """The user was not satisfied: reopen the incident and, if its problem was solved, reopen the problem too
+    (the tender: "直接将事件重新转回到问题管理流程，继续处理")."""
+    incident.refresh_from_db()
+    text = _("Sent back in follow-up %(number)s: %(reason)s") % {"number": follow_up.number, "reason": reason}
+    if incident.status in (IncidentStatus.AWAITING_CONFIRMATION, IncidentStatus.RESOLVED):
+        incident_act(incident=incident, action="reopen", by=None,  # type: ignore[arg-type]
+                     data={"reason": text[:2000]})
+    links = ProblemIncident.objects.filter(incident=incident, active=True).select_related("problem")
+    for link in links:
+        if link.problem.status == ProblemStatus.SOLVED:
+            problem_act(problem=link.problem, action="reopen", by=None,  # type: ignore[arg-type]
+                        data={"reason": text[:2000]})
 
 
 # --- linking -----------------------------------------------------------------------------------------------

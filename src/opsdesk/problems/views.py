@@ -21,9 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from opsdesk.accounts.models import User
 from opsdesk.accounts.selectors import contract_get
-from opsdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from opsdesk.core.action_pages import action_forms, take_action
+from opsdesk.core.errors import Conflict, NotFound, ValidationError
 from opsdesk.core.http import is_htmx, page_errors, staff_only
-from opsdesk.core.workflow import describe_actions
 from opsdesk.incidents.choices import STATUS_COLOURS as INCIDENT_COLOURS
 from opsdesk.incidents.forms import ActionForm, CommentForm
 from opsdesk.incidents.selectors import incident_get
@@ -132,14 +132,7 @@ def _create_from_form(request: HttpRequest, form: ProblemForm) -> Problem:
 def detail_context(request: HttpRequest, problem: Problem, *, action_errors: tuple[str, ActionForm] | None = None,
                    link_form: LinkForm | None = None, comment_form: CommentForm | None = None) -> dict[str, Any]:
     user = _me(request)
-    forms_by_action = []
-    for action in describe_actions(PROBLEM_WORKFLOW, problem, user):
-        if action_errors and action_errors[0] == action["name"]:
-            form, is_open = action_errors[1], True
-            form.action = action
-        else:
-            form, is_open = ActionForm(action, initial={"version": problem.version}), False
-        forms_by_action.append({"action": action, "form": form, "open": is_open})
+    forms_by_action = action_forms(PROBLEM_WORKFLOW, problem, user, action_errors)
     investigator = bool(PROBLEM_WORKFLOW.roles_of(user, problem) & INVESTIGATORS)
     return {
         "problem": problem,
@@ -177,28 +170,14 @@ def problem_detail(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def problem_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     """POST of an action button or form (with the problem's version)."""
-    problem = _problem(request, number)
-    template = "problems/problem_detail.html"
-    spec = next((a for a in describe_actions(PROBLEM_WORKFLOW, problem, _me(request)) if a["name"] == action),
-                None) or {"name": action, "label": action, "fields": []}
-    form = ActionForm(spec, request.POST)
-    if not form.is_valid():
-        return render(request, template, detail_context(request, problem, action_errors=(action, form)), status=422)
-    try:
-        services.problem_act(problem=problem, action=action, by=_me(request), data=form.service_data(),
-                             version=form.cleaned_data.get("version"))
-    except Conflict as exc:
-        messages.warning(request, _("%(reason)s The page now shows the current state.") % {"reason": exc.message})
-        return render(request, template, detail_context(request, _problem(request, number)), status=409)
-    except ValidationError as exc:
-        form.apply_service_errors(exc)
-        messages.error(request, _("The action could not be taken: see the messages by the fields."))
-        return render(request, template, detail_context(request, problem, action_errors=(action, form)), status=422)
-    except PermissionDenied as exc:
-        messages.error(request, exc.message)
-        return render(request, template, detail_context(request, problem), status=403)
-    messages.success(request, _("Done: %(action)s.") % {"action": spec["label"]})
-    return redirect(problem.get_absolute_url())
+    def render_detail(record: Problem, *, action_errors: tuple[str, ActionForm] | None = None,
+                      status: int = 200) -> HttpResponse:
+        return render(request, "problems/problem_detail.html",
+                      detail_context(request, record, action_errors=action_errors), status=status)
+
+    return take_action(request, workflow=PROBLEM_WORKFLOW, record=_problem(request, number), action=action,
+                       act=lambda record, **kw: services.problem_act(problem=record, **kw),
+                       render_detail=render_detail, reload=lambda: _problem(request, number))
 
 
 @login_required

@@ -47,9 +47,13 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # After every incidents migration of its time: on SQLite, a migration that alters the incidents table
+    # rebuilds it, and a rebuilt table has lost its triggers. Without this, a new app depending on the latest
+    # incidents migration could have the plan put this one between incidents 0001 and 0002 (it did once).
+    # A later incidents migration that rebuilds the table must add the queue triggers again (ddl.py).
     dependencies = [
         ("search", "0001_initial"),
-        ("incidents", "0001_initial"),
+        ("incidents", "0005_ratings_calls"),
     ]
 
     operations = [migrations.RunPython(forwards, backwards)]
