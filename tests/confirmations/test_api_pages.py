@@ -153,3 +153,13 @@ def test_the_monthly_form_on_the_list_page(world, login, people, item):
     assert r.status_code == 302 and "/confirmations/reports/TR-" in r["Location"]
     r = page.post("/confirmations/reports/monthly/", {"contract": "TAX-2026", "month": "not-a-month"})
     assert r.status_code == 302 and r["Location"].endswith("/confirmations/")
+
+
+def test_the_form_opened_from_a_problem_names_its_incident(world, login, people):
+    from opsdesk.problems import services as problems
+    from tests.problems.conftest import escalated_incident
+
+    inc = escalated_incident(world, title="打印服务崩溃")
+    prb = problems.problem_create_from_incidents(by=world.second_line, incidents=[inc], title="打印服务崩溃")
+    html = login(world.second_line).get(f"/confirmations/new/?problem={prb.number}").content.decode()
+    assert f'value="{inc.number}"' in html and f'value="{prb.number}"' in html

@@ -24,7 +24,7 @@ from opsdesk.core.errors import Conflict, NotFound, ValidationError
 from opsdesk.core.http import page_errors, staff_only
 from opsdesk.core.workflow import describe_actions
 from opsdesk.incidents.selectors import incident_get
-from opsdesk.problems.selectors import problem_get
+from opsdesk.problems.selectors import problem_get, problem_incidents
 
 from . import selectors, services
 from .choices import REPORT_COLOURS, STATUS_COLOURS, ConfirmationKind, ConfirmationStatus, ReportStatus
@@ -65,10 +65,10 @@ def _prefill(request: HttpRequest) -> dict[str, Any]:
     except NotFound:
         messages.warning(request, _("There is no problem %(number)s.") % {"number": number})
         return {}
-    incident = problem.links.filter(active=True).select_related("incident").first()
+    linked = [i for i in problem_incidents(problem=problem) if getattr(i, "problem_link_active", False)]
     return {"problem": problem.number, "contract": problem.contract.code, "title": problem.title,
             "description": "\n\n".join(t for t in (problem.description, problem.root_cause) if t),
-            "affected_system": problem.affected_system, "incident": incident.incident.number if incident else ""}
+            "affected_system": problem.affected_system, "incident": linked[0].number if linked else ""}
 
 
 @login_required

@@ -22,6 +22,7 @@ from opsdesk.core.db import one_or_none
 from opsdesk.core.errors import NotFound, ValidationError
 from opsdesk.core.models import Activity
 from opsdesk.core.pagination import Page, keyset_page
+from opsdesk.core.params import param_list, param_one
 from opsdesk.incidents.models import IncidentCategory
 
 from .choices import ArticleStatus, Audience
@@ -104,30 +105,18 @@ class ArticleFilters:
     @classmethod
     def parse(cls, params: Any) -> ArticleFilters:
         """From a QueryDict or dict; an unknown value is a ValidationError naming the field."""
-        def many(name: str) -> list[str]:
-            values = params.getlist(name) if hasattr(params, "getlist") else params.get(name) or []
-            if isinstance(values, str):
-                values = [values]
-            out: list[str] = []
-            for v in values:
-                out.extend(p.strip() for p in str(v).split(",") if p.strip())
-            return out
-
-        def one(name: str) -> str:
-            value = params.get(name)
-            return "" if value is None else str(value).replace("\x00", "").strip()
-
         errors: dict[str, str] = {}
-        status = many("status")
+        status = param_list(params, "status")
         bad = [s for s in status if s not in ArticleStatus.values]
         if bad:
             errors["status"] = _("Unknown status “%(value)s”.") % {"value": bad[0]}
-        audience = one("audience")
+        audience = param_one(params, "audience", drop_nul=True)
         if audience and audience not in Audience.values:
             errors["audience"] = _("Unknown audience “%(value)s”.") % {"value": audience}
         if errors:
             raise ValidationError(fields=errors)
-        return cls(status=status, audience=audience, contract=one("contract"), q=one("q")[:200])
+        return cls(status=status, audience=audience, contract=param_one(params, "contract", drop_nul=True),
+                   q=param_one(params, "q", drop_nul=True)[:200])
 
 
 def _filtered(*, visible_to: User, filters: ArticleFilters) -> QuerySet[KnowledgeArticle]:

@@ -19,6 +19,7 @@ from opsdesk.core.db import one_or_none
 from opsdesk.core.errors import NotFound, ValidationError
 from opsdesk.core.models import Activity
 from opsdesk.core.pagination import Page, keyset_page
+from opsdesk.core.params import param_list, param_one
 from opsdesk.incidents.models import Incident
 from opsdesk.incidents.selectors import incident_queryset
 
@@ -105,27 +106,12 @@ class ProblemFilters:
     @classmethod
     def parse(cls, params: Any) -> ProblemFilters:
         """From a QueryDict or dict; an unknown value is a ValidationError naming the field."""
-        def many(name: str) -> list[str]:
-            values = params.getlist(name) if hasattr(params, "getlist") else params.get(name) or []
-            if isinstance(values, str):
-                values = [values]
-            out: list[str] = []
-            for v in values:
-                out.extend(p.strip() for p in str(v).split(",") if p.strip())
-            return out
-
-        def one(name: str) -> str:
-            value = params.get(name)
-            if isinstance(value, bool):
-                return "true" if value else "false"
-            return "" if value is None else str(value).strip()
-
         errors: dict[str, str] = {}
-        status = many("status")
+        status = param_list(params, "status")
         bad = [s for s in status if s not in ProblemStatus.values and s != "open"]
         if bad:
             errors["status"] = _("Unknown status “%(value)s”.") % {"value": bad[0][:40]}
-        known_raw = one("known_error").lower()
+        known_raw = param_one(params, "known_error").lower()
         known: bool | None = None
         if known_raw in ("true", "1", "yes", "on"):
             known = True
@@ -133,15 +119,15 @@ class ProblemFilters:
             known = False
         elif known_raw:
             errors["known_error"] = _("Enter true or false.")
-        q = one("q")
-        for name, value in (("q", q), ("contract", one("contract"))):
+        q = param_one(params, "q")
+        for name, value in (("q", q), ("contract", param_one(params, "contract"))):
             if "\x00" in value:
                 errors[name] = _("Null characters are not allowed.")
         if len(q) > 200:
             errors["q"] = _("At most %(n)d characters.") % {"n": 200}
         if errors:
             raise ValidationError(fields=errors)
-        return cls(status=status, contract=one("contract"), known_error=known, q=q)
+        return cls(status=status, contract=param_one(params, "contract"), known_error=known, q=q)
 
 
 def problem_list(*, visible_to: User, filters: ProblemFilters, limit: int, cursor: str | None = None) -> Page:

@@ -23,6 +23,7 @@ from opsdesk.core.db import one_or_none
 from opsdesk.core.errors import NotFound, ValidationError
 from opsdesk.core.models import Activity
 from opsdesk.core.pagination import Page, keyset_page
+from opsdesk.core.params import param_list, param_one
 
 from .choices import OPEN_STATUSES, RequestKind, RequestStatus
 from .models import ServiceRequest
@@ -99,31 +100,16 @@ class RequestFilters:
     @classmethod
     def parse(cls, params: Any) -> RequestFilters:
         """From a QueryDict or dict; an unknown value is a ValidationError naming the field."""
-        def many(name: str) -> list[str]:
-            values = params.getlist(name) if hasattr(params, "getlist") else params.get(name) or []
-            if isinstance(values, str):
-                values = [values]
-            out: list[str] = []
-            for v in values:
-                out.extend(p.strip() for p in str(v).split(",") if p.strip())
-            return out
-
-        def one(name: str) -> str:
-            value = params.get(name)
-            if isinstance(value, bool):
-                return "true" if value else "false"
-            return "" if value is None else str(value).strip()
-
         errors: dict[str, str] = {}
-        kind, status = many("kind"), many("status")
+        kind, status = param_list(params, "kind"), param_list(params, "status")
         if bad := [k for k in kind if k not in RequestKind.values]:
             errors["kind"] = _("Unknown kind “%(value)s”.") % {"value": bad[0][:40]}
         if bad := [s for s in status if s not in RequestStatus.values and s != "open"]:
             errors["status"] = _("Unknown status “%(value)s”.") % {"value": bad[0][:40]}
-        mine_raw = one("mine").lower()
+        mine_raw = param_one(params, "mine").lower()
         if mine_raw not in ("", "true", "1", "yes", "on", "false", "0", "no", "off"):
             errors["mine"] = _("Enter true or false.")
-        q, contract, handler = one("q"), one("contract"), one("handler")
+        q, contract, handler = param_one(params, "q"), param_one(params, "contract"), param_one(params, "handler")
         for name, value in (("q", q), ("contract", contract), ("handler", handler)):
             if "\x00" in value:
                 errors[name] = _("Null characters are not allowed.")
