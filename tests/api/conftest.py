@@ -34,6 +34,13 @@ class ApiClient:
         data = body if isinstance(body, str | bytes) else json.dumps({} if body is None else body)
         return self.client.post(self.url(path), data, content_type="application/json", headers=headers)
 
+    def patch(self, path: str, body: Any = None, **headers: str):
+        data = json.dumps({} if body is None else body)
+        return self.client.patch(self.url(path), data, content_type="application/json", headers=headers)
+
+    def delete(self, path: str, **headers: str):
+        return self.client.delete(self.url(path), headers=headers)
+
     def request(self, method: str, path: str, body: Any = None):
         return self.get(path) if method == "GET" else self.post(path, body)
 

@@ -106,6 +106,7 @@ def _http_error(request, exc: HttpError):
 
 def _mount() -> None:
     from opsdesk.calendars.api import router as calendars_router
+    from opsdesk.cmdb.api import router as cmdb_router
     from opsdesk.confirmations.api import router as confirmations_router
     from opsdesk.followups.api import router as followups_router
     from opsdesk.incidents.api import router as incidents_router
@@ -126,6 +127,7 @@ def _mount() -> None:
     api.add_router("/follow-ups", followups_router)
     api.add_router("/confirmations", confirmations_router)
     api.add_router("/service-requests", servicerequests_router)
+    api.add_router("/cmdb", cmdb_router)
 
 
 _mount()

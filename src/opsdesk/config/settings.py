@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "opsdesk.followups",
     "opsdesk.confirmations",
     "opsdesk.servicerequests",
+    "opsdesk.cmdb",
 ]
 
 MIDDLEWARE = [

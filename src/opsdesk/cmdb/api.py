@@ -1,0 +1,264 @@
+"""REST API of the CMDB (mounted at /api/v1/cmdb): types, items (create, list, detail, update with `version`),
+relationships, and impact analysis by level. Items are the contract staff's: for anyone else a 404."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+
+from opsdesk.accounts.models import User
+from opsdesk.accounts.selectors import contract_get
+from opsdesk.core.api import ERROR_RESPONSES, CursorPageOut, OutSchema, Text, activity_out, api_user, local_time
+from opsdesk.core.errors import NotFound, ValidationError
+from opsdesk.incidents.api import ActivityOut
+
+from . import selectors, services
+from .models import CIType, ConfigurationItem, Relationship
+
+router = Router(tags=["cmdb"])
+
+
+class AttributeDefinition(Schema):
+    name: Text = Field(max_length=50)
+    label: Text = Field("", max_length=100)
+    kind: Text = Field("text", description="text | integer | decimal | date | bool | choice")
+    required: bool = False
+    choices: list[Text] = Field([], max_length=200)
+
+
+class TypeOut(OutSchema):
+    code: str
+    name: str
+    description: str
+    attributes: list[dict[str, Any]]
+
+
+class TypeIn(Schema):
+    code: Text = Field(max_length=50)
+    name: Text = Field(max_length=100)
+    description: Text = ""
+    attributes: list[AttributeDefinition] = Field([], max_length=100)
+
+
+class ItemOut(OutSchema):
+    id: int
+    key: str
+    name: str
+    type: str = Field(description="Type code.")
+    contract: str
+    status: str
+    importance: int = Field(description="1 critical … 4 low")
+    owner: str | None
+    location: str
+    attributes: dict[str, Any]
+    version: int
+    updated_at: dt.datetime
+
+
+class RelationOut(OutSchema):
+    id: int
+    kind: str
+    source: int
+    source_key: str
+    target: int
+    target_key: str
+
+
+class ItemDetailOut(ItemOut):
+    relationships: list[RelationOut]
+    history: list[ActivityOut]
+
+
+class ItemPageOut(CursorPageOut):
+    items: list[ItemOut]
+
+
+class ItemIn(Schema):
+    contract: Text = Field(max_length=40)
+    type: Text = Field(max_length=50)
+    key: Text = Field(max_length=100)
+    name: Text = Field(max_length=200)
+    status: Text = "active"
+    importance: int = Field(3, ge=1, le=4)
+    owner: Text = Field("", max_length=150, description="Username.")
+    location: Text = Field("", max_length=200)
+    attributes: dict[str, Any] = {}
+
+
+class ItemPatch(Schema):
+    version: int | None = None
+    name: Text | None = Field(None, max_length=200)
+    status: Text | None = None
+    importance: int | None = Field(None, ge=1, le=4)
+    owner: Text | None = Field(None, max_length=150)
+    location: Text | None = Field(None, max_length=200)
+    attributes: dict[str, Any] | None = None
+
+
+class ItemListParams(Schema):
+    contract: Text = ""
+    type: Text = ""
+    status: Text = ""
+    q: Text = Field("", max_length=200)
+    limit: int = Field(25, ge=1, le=200)
+    cursor: Text | None = None
+
+
+class RelationIn(Schema):
+    source: int = Field(ge=1, le=2**63 - 1)
+    target: int = Field(ge=1, le=2**63 - 1)
+    kind: Text = Field(description="runs_on | depends_on | connects_to | contains | backed_up_by")
+
+
+class ImpactParams(Schema):
+    depth: int = Field(3, ge=1, le=selectors.MAX_DEPTH)
+    direction: Text = Field("downstream", description="downstream: affected when it goes down; upstream: what "
+                                                      "it relies on")
+
+
+class ImpactLevelOut(OutSchema):
+    level: int
+    items: list[ItemOut]
+
+
+class ImpactOut(OutSchema):
+    item: ItemOut
+    direction: str
+    depth: int
+    levels: list[ImpactLevelOut]
+    business_systems: list[ItemOut] = Field(description="The business systems among the items reached.")
+
+
+def _type(t: CIType) -> dict[str, Any]:
+    return {"code": t.code, "name": t.name, "description": t.description, "attributes": t.attributes}
+
+
+def _item(i: ConfigurationItem) -> dict[str, Any]:
+    return {"id": i.pk, "key": i.key, "name": i.name, "type": i.ci_type.code, "contract": i.contract.code,
+            "status": i.status, "importance": i.importance, "owner": i.owner.username if i.owner else None,
+            "location": i.location, "attributes": i.attributes, "version": i.version,
+            "updated_at": local_time(i.updated_at)}
+
+
+def _relation(r: Relationship) -> dict[str, Any]:
+    return {"id": r.pk, "kind": r.kind, "source": r.source_id, "source_key": r.source.key, "target": r.target_id,
+            "target_key": r.target.key}
+
+
+def _detail(item: ConfigurationItem) -> dict[str, Any]:
+    out = _item(item)
+    out.update(relationships=[_relation(r) for r in selectors.item_relationships(item=item)],
+               history=[activity_out(a) for a in selectors.item_history(item=item)])
+    return out
+
+
+def _owner(username: str, user: User) -> User | None:
+    if not username.strip():
+        return None
+    found = User.objects.filter(username=username.strip()).first()
+    if found is None:
+        raise ValidationError(fields={"owner": _("There is no user “%(name)s”.") % {"name": username[:40]}})
+    return found
+
+
+@router.get("/types", response={200: list[TypeOut], **ERROR_RESPONSES}, summary="Configuration-item types")
+def type_list_api(request: HttpRequest) -> list[dict[str, Any]]:
+    api_user(request)
+    return [_type(t) for t in selectors.type_list()]
+
+
+@router.post("/types", response={201: TypeOut, **ERROR_RESPONSES}, summary="Define a type",
+             description="System administrators and project managers; the attributes are data.")
+def type_create_api(request: HttpRequest, payload: TypeIn) -> Status[dict[str, Any]]:
+    user = api_user(request)
+    ci_type = services.ci_type_create(by=user, code=payload.code, name=payload.name,
+                                      description=payload.description,
+                                      attributes=[a.model_dump() for a in payload.attributes])
+    return Status(201, _type(ci_type))
+
+
+@router.get("/items", response={200: ItemPageOut, **ERROR_RESPONSES}, summary="List configuration items")
+def item_list_api(request: HttpRequest, params: Query[ItemListParams]) -> dict[str, Any]:
+    user = api_user(request)
+    page = selectors.item_list(visible_to=user, params=params.model_dump(exclude={"limit", "cursor"}),
+                               limit=params.limit, cursor=params.cursor)
+    return {"items": [_item(i) for i in page.items], "next_cursor": page.next_cursor,
+            "prev_cursor": page.prev_cursor, "count": page.count, "count_capped": page.count_capped}
+
+
+@router.post("/items", response={201: ItemDetailOut, **ERROR_RESPONSES}, summary="Create a configuration item")
+def item_create_api(request: HttpRequest, payload: ItemIn) -> Status[dict[str, Any]]:
+    user = api_user(request)
+    try:
+        contract = contract_get(code=payload.contract.strip(), visible_to=user)
+    except NotFound:
+        raise ValidationError(fields={"contract": _("Unknown contract.")}) from None
+    ci_type = selectors.type_get(code=payload.type)
+    if ci_type is None:
+        raise ValidationError(fields={"type": _("Unknown type “%(value)s”.") % {"value": payload.type[:50]}})
+    item = services.item_create(by=user, contract=contract, ci_type=ci_type, key=payload.key, name=payload.name,
+                                status=payload.status, importance=payload.importance,
+                                owner=_owner(payload.owner, user), location=payload.location,
+                                attributes=payload.attributes)
+    return Status(201, _detail(selectors.item_get(pk=item.pk, visible_to=user)))
+
+
+@router.get("/items/{item_id}", response={200: ItemDetailOut, **ERROR_RESPONSES}, summary="A configuration item",
+            description="With its relationships both ways and the history of its changes.")
+def item_detail_api(request: HttpRequest, item_id: Text) -> dict[str, Any]:
+    user = api_user(request)
+    return _detail(selectors.item_get(pk=item_id, visible_to=user))
+
+
+@router.patch("/items/{item_id}", response={200: ItemDetailOut, **ERROR_RESPONSES}, summary="Update an item",
+              description="Only the fields given change; `attributes` replaces the stored values. Stale "
+                          "`version`: 409.")
+def item_update_api(request: HttpRequest, item_id: Text, payload: ItemPatch) -> dict[str, Any]:
+    user = api_user(request)
+    item = selectors.item_get(pk=item_id, visible_to=user)
+    data = payload.model_dump(exclude_unset=True, exclude={"version"})
+    if "owner" in data:
+        data["owner"] = _owner(data["owner"] or "", user)
+    services.item_update(by=user, item=item, data=data, version=payload.version)
+    return _detail(selectors.item_get(pk=item_id, visible_to=user))
+
+
+@router.get("/items/{item_id}/impact", response={200: ImpactOut, **ERROR_RESPONSES}, summary="Impact analysis",
+            description="Items reached from this one, by level, up to `depth` (1-10).")
+def item_impact_api(request: HttpRequest, item_id: Text, params: Query[ImpactParams]) -> dict[str, Any]:
+    user = api_user(request)
+    item = selectors.item_get(pk=item_id, visible_to=user)
+    levels = selectors.impact(item=item, depth=params.depth, direction=params.direction)
+    return {"item": _item(item), "direction": params.direction, "depth": params.depth,
+            "levels": [{"level": lvl.level, "items": [_item(i) for i in lvl.items]} for lvl in levels],
+            "business_systems": [_item(i) for i in selectors.business_systems_affected(levels)]}
+
+
+@router.post("/relationships", response={201: RelationOut, **ERROR_RESPONSES}, summary="Relate two items")
+def relationship_create_api(request: HttpRequest, payload: RelationIn) -> Status[dict[str, Any]]:
+    user = api_user(request)
+    found: dict[str, ConfigurationItem] = {}
+    for name in ("source", "target"):
+        try:
+            found[name] = selectors.item_get(pk=getattr(payload, name), visible_to=user)
+        except NotFound as exc:
+            raise ValidationError(fields={name: exc.message}) from None
+    source, target = found["source"], found["target"]
+    relation = services.relationship_create(by=user, source=source, target=target, kind=payload.kind)
+    return Status(201, _relation(relation))
+
+
+@router.delete("/relationships/{relation_id}", response={204: None, **ERROR_RESPONSES},
+               summary="Remove a relationship")
+def relationship_delete_api(request: HttpRequest, relation_id: int) -> Status[None]:
+    user = api_user(request)
+    relation = (Relationship.objects.select_related("source", "target")
+                .filter(pk=relation_id, source__in=selectors.item_queryset(visible_to=user)).first())
+    if relation is None:
+        raise NotFound(_("There is no relationship %(id)s.") % {"id": relation_id})
+    services.relationship_delete(by=user, relation=relation)
+    return Status(204, None)

@@ -1,0 +1,142 @@
+"""Reads of the CMDB, scoped to the contractor's staff of each item's contract (404 for anyone else), and
+impact analysis: which items an outage of one reaches, level by level, over the typed relationships."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from opsdesk.accounts.models import User
+from opsdesk.accounts.selectors import access_for
+from opsdesk.core.db import one_or_none
+from opsdesk.core.errors import NotFound, ValidationError
+from opsdesk.core.models import Activity
+from opsdesk.core.pagination import Page, keyset_page
+from opsdesk.core.params import param_one
+
+from .choices import IMPACT_DIRECTION, ItemStatus
+from .models import CIType, ConfigurationItem, Relationship
+
+MAX_DEPTH = 10
+
+
+def item_visibility_q(user: User) -> Q:
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    return Q(contract_id__in=sorted(access_for(user).staff_contract_ids))
+
+
+def _items() -> QuerySet[ConfigurationItem]:
+    return ConfigurationItem.objects.select_related("contract", "ci_type", "owner")
+
+
+def item_get(*, pk: Any, visible_to: User) -> ConfigurationItem:
+    try:
+        key = int(pk)
+    except (TypeError, ValueError):
+        key = 0
+    found = one_or_none(_items().filter(item_visibility_q(visible_to), pk=key)) if 0 < key < 2**63 else None
+    if found is None:
+        raise NotFound(_("There is no configuration item %(id)s.") % {"id": str(pk)[:20]}, code="ci_not_found")
+    return found
+
+
+def type_list() -> list[CIType]:
+    return list(CIType.objects.filter(is_active=True).order_by("code"))
+
+
+def type_get(*, code: str) -> CIType | None:
+    return CIType.objects.filter(code=str(code or "").strip()[:50]).first()
+
+
+def item_list(*, visible_to: User, params: Any, limit: int, cursor: str | None = None) -> Page:
+    """Items newest first; filters `contract` (code), `type` (code), `status`, `q` (key or name)."""
+    qs = _items().filter(item_visibility_q(visible_to))
+    status = param_one(params, "status")
+    if status and status not in ItemStatus.values:
+        raise ValidationError(fields={"status": _("Unknown status “%(value)s”.") % {"value": status[:40]}})
+    if status:
+        qs = qs.filter(status=status)
+    if contract := param_one(params, "contract", drop_nul=True)[:40]:
+        qs = qs.filter(contract__code=contract)
+    if ci_type := param_one(params, "type", drop_nul=True)[:50]:
+        qs = qs.filter(ci_type__code=ci_type)
+    if q := param_one(params, "q", drop_nul=True)[:200]:
+        qs = qs.filter(Q(key=q) | Q(name__icontains=q))
+    return keyset_page(qs, order=("-id",), limit=limit, cursor=cursor)
+
+
+def item_history(*, item: ConfigurationItem) -> list[Activity]:
+    return list(Activity.objects.filter(content_type=ContentType.objects.get_for_model(ConfigurationItem),
+                                        object_id=item.pk).select_related("actor").order_by("id"))
+
+
+def item_relationships(*, item: ConfigurationItem) -> list[Relationship]:
+    """Both directions, with the other item (one query)."""
+    return list(Relationship.objects.filter(Q(source=item) | Q(target=item))
+                .select_related("source", "target", "source__ci_type", "target__ci_type").order_by("kind", "id"))
+
+
+@dataclass
+class ImpactLevel:
+    level: int
+    items: list[ConfigurationItem]
+
+
+def _kinds(direction: str) -> tuple[list[str], list[str]]:
+    """(kinds along which an outage travels target → source, kinds along which it travels source → target)."""
+    to_source = [str(k) for k, d in IMPACT_DIRECTION.items() if d in ("target", "both")]
+    to_target = [str(k) for k, d in IMPACT_DIRECTION.items() if d in ("source", "both")]
+    return (to_source, to_target) if direction == "downstream" else (to_target, to_source)
+
+
+def impact(*, item: ConfigurationItem, depth: int = 3, direction: str = "downstream") -> list[ImpactLevel]:
+    """The items reached from `item`, by level (1 = directly), each once at its nearest level.
+
+    downstream: what is affected when `item` goes down (what runs on it, depends on it, what it contains,
+    what it connects to); upstream: what `item` relies on (the same relationships read the other way).
+    One query per level plus one for the rows, whatever the graph's size; cycles end where items repeat."""
+    if direction not in ("downstream", "upstream"):
+        raise ValidationError(fields={"direction": _("Use downstream or upstream.")})
+    if not 1 <= int(depth) <= MAX_DEPTH:
+        raise ValidationError(fields={"depth": _("Depth is 1 to %(n)d.") % {"n": MAX_DEPTH}})
+    from_target, from_source = _kinds(direction)
+    seen = {item.pk}
+    frontier = {item.pk}
+    found: list[tuple[int, set[int]]] = []
+    for level in range(1, int(depth) + 1):
+        rows = Relationship.objects.filter(
+            Q(target_id__in=frontier, kind__in=from_target) | Q(source_id__in=frontier, kind__in=from_source)
+        ).values_list("source_id", "target_id")
+        reached: set[int] = set()
+        for source_id, target_id in rows:
+            other = source_id if target_id in frontier and source_id not in frontier else target_id
+            if source_id in frontier and target_id in frontier:
+                continue
+            if other not in seen:
+                reached.add(other)
+        if not reached:
+            break
+        seen |= reached
+        found.append((level, reached))
+        frontier = reached
+    if not found:
+        return []
+    rows_by_id = {i.pk: i for i in _items().filter(pk__in=[pk for _lvl, ids in found for pk in ids])}
+    return [ImpactLevel(level, sorted((rows_by_id[pk] for pk in ids), key=lambda i: (i.importance, i.key)))
+            for level, ids in found]
+
+
+def business_systems_affected(levels: list[ImpactLevel]) -> list[ConfigurationItem]:
+    """The business systems among the items reached ("what business systems are affected")."""
+    return [i for lvl in levels for i in lvl.items if i.ci_type.code == "business_system"]
+
+
+
+def item_queryset(*, visible_to: User) -> QuerySet[ConfigurationItem]:
+    """The items `visible_to` may read (for joins: relationships of visible items)."""
+    return ConfigurationItem.objects.filter(item_visibility_q(visible_to))
