@@ -41,6 +41,16 @@ class ApiClient:
     def delete(self, path: str, **headers: str):
         return self.client.delete(self.url(path), headers=headers)
 
+    def upload(self, path: str, files: dict[str, Any], params: dict[str, Any] | None = None):
+        """A multipart POST of `files` ({field: (name, bytes)}), with `params` in the query string."""
+        from urllib.parse import urlencode
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        data = {field: SimpleUploadedFile(name, content) for field, (name, content) in files.items()}
+        query = f"?{urlencode(params)}" if params else ""
+        return self.client.post(self.url(path) + query, data)
+
     def request(self, method: str, path: str, body: Any = None):
         return self.get(path) if method == "GET" else self.post(path, body)
 

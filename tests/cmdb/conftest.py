@@ -14,7 +14,7 @@ def ci(world):
         attributes = kwargs.pop("attributes", None)
         if attributes is None and type_code in ("server", "virtual_machine"):
             attributes = {"hostname": key}
-        return services.item_create(by=world.engineer, contract=contract or world.contract_a,
+        return services.item_create(by=kwargs.pop("by", None) or world.engineer, contract=contract or world.contract_a,
                                     ci_type=CIType.objects.get(code=type_code), key=key, name=name or key,
                                     attributes=attributes, **kwargs)
     return make

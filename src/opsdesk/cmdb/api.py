@@ -6,17 +6,27 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from opsdesk.accounts.models import User
 from opsdesk.accounts.selectors import contract_get
-from opsdesk.core.api import ERROR_RESPONSES, CursorPageOut, OutSchema, Text, activity_out, api_user, local_time
+from opsdesk.core.api import (
+    ERROR_RESPONSES,
+    CursorPageOut,
+    ErrorOut,
+    OutSchema,
+    Text,
+    activity_out,
+    api_user,
+    local_time,
+)
 from opsdesk.core.errors import NotFound, ValidationError
+from opsdesk.core.spreadsheets import workbook_bytes, xlsx_response
 from opsdesk.incidents.api import ActivityOut
 
-from . import selectors, services
+from . import imports, selectors, services
 from .models import CIType, ConfigurationItem, Relationship
 
 router = Router(tags=["cmdb"])
@@ -205,6 +215,60 @@ def item_create_api(request: HttpRequest, payload: ItemIn) -> Status[dict[str, A
                                 owner=_owner(payload.owner, user), location=payload.location,
                                 attributes=payload.attributes)
     return Status(201, _detail(selectors.item_get(pk=item.pk, visible_to=user)))
+
+
+@router.get("/items/export", summary="Export items to Excel",
+            description="The items of the list's filters, with their attributes, and their relationships: a workbook "
+                        "that `POST /import` reads back.")
+def item_export_api(request: HttpRequest, params: Query[ItemListParams]) -> HttpResponse:
+    user = api_user(request)
+    return export_response(user, params.model_dump(exclude={"limit", "cursor"}))
+
+
+def export_response(user: User, params: dict[str, Any]) -> HttpResponse:
+    items = selectors.item_filtered(visible_to=user, params=params).order_by("contract_id", "key")
+    types = list(CIType.objects.filter(pk__in=items.values("ci_type_id")).order_by("code"))
+    content = workbook_bytes(imports.export_sheets(items.iterator(chunk_size=2000),
+                                                   imports.relations_of(items).iterator(chunk_size=2000), types))
+    return xlsx_response(content, _("configuration-items.xlsx"))
+
+
+class ImportRowError(Schema):
+    sheet: str
+    row: int
+    column: str
+    message: str
+
+
+class ImportReportOut(Schema):
+    dry_run: bool
+    ok: bool = Field(description="No row has an error.")
+    written: bool = Field(description="The workbook was written (not a dry run, no errors).")
+    rows: dict[str, int]
+    created: dict[str, int]
+    updated: dict[str, int]
+    error_count: int
+    errors: list[ImportRowError] = Field(description="Every bad row (the first 5,000): sheet, row, column, reason.")
+
+
+class ImportRejectedOut(ErrorOut):
+    report: ImportReportOut
+
+
+@router.post("/import", response={**ERROR_RESPONSES, 200: ImportReportOut, 422: ImportRejectedOut},
+             summary="Import items and relationships from Excel",
+             description="A workbook like the export's. Every row is checked first; a dry run (the default) only "
+                         "reports. A real run writes all or nothing: with any bad row it answers 422 with the "
+                         "report under `report`.")
+def import_api(request: HttpRequest, dry_run: bool = True, file: UploadedFile = File(...)  # noqa: B008
+               ) -> Any:
+    user = api_user(request)
+    report = imports.cmdb_import(by=user, upload=file, dry_run=dry_run)
+    if not dry_run and not report.ok:
+        message = _("%(n)d rows have errors; nothing was written.") % {"n": report.error_count}
+        return Status(422, {"error": {"code": "import_rejected", "message": message, "fields": {}},
+                            "report": report.as_dict()})
+    return report.as_dict()
 
 
 @router.get("/items/{item_id}", response={200: ItemDetailOut, **ERROR_RESPONSES}, summary="A configuration item",

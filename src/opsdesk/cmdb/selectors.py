@@ -53,8 +53,9 @@ def type_get(*, code: str) -> CIType | None:
     return CIType.objects.filter(code=str(code or "").strip()[:50]).first()
 
 
-def item_list(*, visible_to: User, params: Any, limit: int, cursor: str | None = None) -> Page:
-    """Items newest first; filters `contract` (code), `type` (code), `status`, `q` (key or name)."""
+def item_filtered(*, visible_to: User, params: Any) -> QuerySet[ConfigurationItem]:
+    """The items `visible_to` may read, filtered by `contract` (code), `type` (code), `status`, `q` (key or
+    name): the list page, the API and the export share it."""
     qs = _items().filter(item_visibility_q(visible_to))
     status = param_one(params, "status")
     if status and status not in ItemStatus.values:
@@ -67,7 +68,13 @@ def item_list(*, visible_to: User, params: Any, limit: int, cursor: str | None =
         qs = qs.filter(ci_type__code=ci_type)
     if q := param_one(params, "q", drop_nul=True)[:200]:
         qs = qs.filter(Q(key=q) | Q(name__icontains=q))
-    return keyset_page(qs, order=("-id",), limit=limit, cursor=cursor)
+    return qs
+
+
+def item_list(*, visible_to: User, params: Any, limit: int, cursor: str | None = None) -> Page:
+    """Items newest first, filtered as `item_filtered`, one keyset page."""
+    return keyset_page(item_filtered(visible_to=visible_to, params=params), order=("-id",), limit=limit,
+                       cursor=cursor)
 
 
 def item_history(*, item: ConfigurationItem) -> list[Activity]:

@@ -105,6 +105,7 @@ def _http_error(request, exc: HttpError):
 
 
 def _mount() -> None:
+    from opsdesk.assets.api import router as assets_router
     from opsdesk.calendars.api import router as calendars_router
     from opsdesk.cmdb.api import router as cmdb_router
     from opsdesk.confirmations.api import router as confirmations_router
@@ -116,6 +117,7 @@ def _mount() -> None:
     from opsdesk.search.api import router as search_router
     from opsdesk.servicerequests.api import router as servicerequests_router
     from opsdesk.sla.api import router as sla_router
+    from opsdesk.supplies.api import router as supplies_router
 
     api.add_router("/incidents", incidents_router)
     api.add_router("/sla/calendars", calendars_router)
@@ -128,6 +130,8 @@ def _mount() -> None:
     api.add_router("/confirmations", confirmations_router)
     api.add_router("/service-requests", servicerequests_router)
     api.add_router("/cmdb", cmdb_router)
+    api.add_router("/assets", assets_router)
+    api.add_router("/supplies", supplies_router)
 
 
 _mount()

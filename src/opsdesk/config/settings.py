@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "opsdesk.confirmations",
     "opsdesk.servicerequests",
     "opsdesk.cmdb",
+    "opsdesk.assets",
+    "opsdesk.supplies",
 ]
 
 MIDDLEWARE = [
