@@ -61,7 +61,7 @@ def test_portal_list_query_count_does_not_grow_with_rows(world, login):
     assert _queries(requester, "/portal/?tab=all") == few
 
 
-DETAIL_BUDGET = 16  # + the linked problems card, + the follow-ups card
+DETAIL_BUDGET = 17  # + the linked problems card, + the follow-ups card, + the affected configuration items card
 
 
 def test_detail_page_query_count_does_not_grow_with_timeline_and_work_orders(world, login):

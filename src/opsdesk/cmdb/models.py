@@ -96,3 +96,26 @@ class Relationship(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.source_id} {self.kind} {self.target_id}"
+
+
+class AffectedItem(models.Model):
+    """A configuration item that a ticket (an incident; later problems and changes) affects. The item's page
+    lists its open and past tickets; the ticket's page lists its items. Both are of one contract."""
+
+    item = models.ForeignKey(ConfigurationItem, on_delete=models.CASCADE, related_name="ticket_links",
+                             verbose_name=_("configuration item"))
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("linked by"))
+    created_at = models.DateTimeField(_("linked at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("affected configuration item")
+        verbose_name_plural = _("affected configuration items")
+        indexes = [models.Index(fields=["item", "content_type", "-object_id"], name="ci_ticket_item_idx")]
+        constraints = [models.UniqueConstraint(fields=["content_type", "object_id", "item"],
+                                               name="ci_ticket_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}:{self.object_id} → {self.item_id}"

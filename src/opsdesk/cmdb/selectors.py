@@ -19,7 +19,7 @@ from opsdesk.core.pagination import Page, keyset_page
 from opsdesk.core.params import param_one
 
 from .choices import IMPACT_DIRECTION, ItemStatus
-from .models import CIType, ConfigurationItem, Relationship
+from .models import AffectedItem, CIType, ConfigurationItem, Relationship
 
 MAX_DEPTH = 10
 
@@ -147,3 +147,77 @@ def business_systems_affected(levels: list[ImpactLevel]) -> list[ConfigurationIt
 def item_queryset(*, visible_to: User) -> QuerySet[ConfigurationItem]:
     """The items `visible_to` may read (for joins: relationships of visible items)."""
     return ConfigurationItem.objects.filter(item_visibility_q(visible_to))
+
+
+# --- tickets and items ----------------------------------------------------------------------------------------------
+
+def ticket_items(*, ticket: Any) -> list[ConfigurationItem]:
+    """The configuration items a ticket affects (one query)."""
+    content_type = ContentType.objects.get_for_model(type(ticket))
+    return list(_items().filter(ticket_links__content_type=content_type, ticket_links__object_id=ticket.pk)
+                .order_by("importance", "key"))
+
+
+def item_incidents(*, item: ConfigurationItem, visible_to: User, limit: int = 50) -> tuple[list[Any], list[Any]]:
+    """The incidents that affect `item` and that `visible_to` may see, newest first: (open, past)."""
+    from opsdesk.incidents.choices import ENDED_STATUSES
+    from opsdesk.incidents.models import Incident
+    from opsdesk.incidents.selectors import incident_queryset
+
+    ids = AffectedItem.objects.filter(item=item, content_type=ContentType.objects.get_for_model(Incident)
+                                      ).values("object_id")
+    found = list(incident_queryset(visible_to=visible_to).filter(pk__in=ids).order_by("-id")[:limit])
+    return ([i for i in found if i.status not in ENDED_STATUSES], [i for i in found if i.status in ENDED_STATUSES])
+
+
+def item_by_key(*, contract_id: int, key: str, visible_to: User) -> ConfigurationItem:
+    """An item by its key on one contract (what people type), or NotFound."""
+    found = one_or_none(_items().filter(item_visibility_q(visible_to), contract_id=contract_id,
+                                        key=str(key or "").strip()[:100]))
+    if found is None:
+        raise NotFound(_("There is no configuration item “%(key)s” on this contract.") % {"key": str(key)[:100]},
+                       code="ci_not_found")
+    return found
+
+
+def item_search(*, visible_to: User, contract_id: int, q: str, limit: int = 10) -> list[ConfigurationItem]:
+    """Items of one contract whose key starts with or whose name contains `q` (the link form's suggestions)."""
+    q = str(q or "").replace("\x00", "").strip()[:100]
+    if not q:
+        return []
+    return list(_items().filter(item_visibility_q(visible_to), contract_id=contract_id)
+                .filter(Q(key__startswith=q) | Q(name__icontains=q)).order_by("key")[:limit])
+
+
+# --- the neighbourhood graph ----------------------------------------------------------------------------------------
+
+GRAPH_MAX_NODES = 150
+
+
+@dataclass
+class Graph:
+    nodes: list[ConfigurationItem]
+    edges: list[Relationship]
+    truncated: bool
+
+
+def neighbourhood(*, item: ConfigurationItem, depth: int = 2) -> Graph:
+    """The items within `depth` relationships of `item` (either way, any kind) and the relationships among
+    them, for the drawn graph: at most GRAPH_MAX_NODES items, one query per level."""
+    seen = {item.pk}
+    frontier = {item.pk}
+    truncated = False
+    for _level in range(depth):
+        rows = Relationship.objects.filter(Q(source_id__in=frontier) | Q(target_id__in=frontier)
+                                           ).values_list("source_id", "target_id")
+        reached = {pk for pair in rows for pk in pair} - seen
+        if len(seen) + len(reached) > GRAPH_MAX_NODES:
+            reached = set(sorted(reached)[:GRAPH_MAX_NODES - len(seen)])
+            truncated = True
+        if not reached:
+            break
+        seen |= reached
+        frontier = reached
+    nodes = list(_items().filter(pk__in=seen).order_by("id"))
+    edges = list(Relationship.objects.filter(source_id__in=seen, target_id__in=seen).order_by("id"))
+    return Graph(nodes, edges, truncated)

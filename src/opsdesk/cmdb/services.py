@@ -24,7 +24,7 @@ from opsdesk.core.models import Activity, ActivityKind
 from opsdesk.core.services import clean_text
 
 from .choices import AttributeKind, Importance, ItemStatus, RelationKind
-from .models import KEY_MAX, NAME_MAX, CIType, ConfigurationItem, Relationship
+from .models import KEY_MAX, NAME_MAX, AffectedItem, CIType, ConfigurationItem, Relationship
 
 EDITORS = frozenset({Role.ENGINEER, Role.SECOND_LINE, Role.PROJECT_MANAGER, Role.SYSTEM_ADMIN})
 TYPE_ADMINS = frozenset({Role.SYSTEM_ADMIN, Role.PROJECT_MANAGER})
@@ -313,3 +313,50 @@ def relationship_delete(*, by: User, relation: Relationship) -> None:
         audit_record(actor=by, action="cmdb.relationship_delete", instance=relation,
                      before={"source": relation.source.key, "kind": relation.kind, "target": relation.target.key})
         relation.delete()
+
+
+# --- tickets that affect items ------------------------------------------------------------------------------------
+
+TICKET_LINKERS = frozenset({Role.AGENT, Role.ENGINEER, Role.SECOND_LINE, Role.PROJECT_MANAGER, Role.SYSTEM_ADMIN})
+
+
+def _require_linker(by: User, ticket: Any) -> None:
+    if not access_for(by).roles_on(ticket.contract_id) & TICKET_LINKERS:
+        raise PermissionDenied(_("Only the contract's service desk, engineers and project manager link "
+                                 "configuration items to tickets."))
+
+
+def affected_item_link(*, by: User, ticket: Any, item: ConfigurationItem) -> AffectedItem:
+    """Record that `ticket` (an incident, …) affects `item`; both of one contract; on the ticket's timeline."""
+    _require_linker(by, ticket)
+    if item.contract_id != ticket.contract_id:
+        raise ValidationError(fields={"item": _("The item must be of the ticket's contract.")})
+    content_type = ContentType.objects.get_for_model(type(ticket))
+    try:
+        with transaction.atomic():
+            link = AffectedItem.objects.create(item=item, content_type=content_type, object_id=ticket.pk,
+                                               created_by=by)
+            Activity.objects.create(content_type=content_type, object_id=ticket.pk, kind=ActivityKind.SYSTEM,
+                                    action="item_linked", actor=by, internal=True,
+                                    data={"item": item.key, "item_name": item.name})
+            audit_record(actor=by, action="cmdb.affected_item_link", instance=link,
+                         after={"ticket": str(ticket), "item": item.key})
+    except IntegrityError:
+        raise ValidationError(fields={"item": _("“%(key)s” is linked already.") % {"key": item.key}}) from None
+    return link
+
+
+def affected_item_unlink(*, by: User, ticket: Any, item: ConfigurationItem) -> None:
+    """Remove the link between `ticket` and `item` (on the ticket's timeline)."""
+    _require_linker(by, ticket)
+    content_type = ContentType.objects.get_for_model(type(ticket))
+    link = AffectedItem.objects.filter(item=item, content_type=content_type, object_id=ticket.pk).first()
+    if link is None:
+        raise NotFound(_("“%(key)s” is not linked to this ticket.") % {"key": item.key})
+    with transaction.atomic():
+        audit_record(actor=by, action="cmdb.affected_item_unlink", instance=link,
+                     before={"ticket": str(ticket), "item": item.key})
+        Activity.objects.create(content_type=content_type, object_id=ticket.pk, kind=ActivityKind.SYSTEM,
+                                action="item_unlinked", actor=by, internal=True,
+                                data={"item": item.key, "item_name": item.name})
+        link.delete()

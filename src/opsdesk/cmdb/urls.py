@@ -1,4 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "cmdb"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views.item_list, name="item_list"),
+    path("new/", views.item_create, name="item_create"),
+    path("export/", views.item_export, name="item_export"),
+    path("import/", views.item_import, name="item_import"),
+    path("<int:pk>/", views.item_detail, name="item_detail"),
+    path("<int:pk>/edit/", views.item_edit, name="item_edit"),
+    path("<int:pk>/impact/", views.item_impact, name="item_impact"),
+    path("<int:pk>/graph/", views.item_graph, name="item_graph"),
+    path("<int:pk>/relationships/", views.relation_add, name="relation_add"),
+    path("<int:pk>/relationships/<int:relation_id>/remove/", views.relation_remove, name="relation_remove"),
+    path("incidents/<str:number>/items/", views.ticket_item_link, name="ticket_item_link"),
+    path("incidents/<str:number>/items/<int:pk>/unlink/", views.ticket_item_unlink, name="ticket_item_unlink"),
+]

@@ -1,0 +1,110 @@
+"""Forms of the CMDB pages. An item's form carries one field per attribute of its type (types are data), named
+`attr_<name>`; the services check the values, the form only lays them out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from opsdesk.accounts.models import Contract, User
+from opsdesk.core.forms import ServiceErrorsMixin
+
+from .choices import AttributeKind, Importance, ItemStatus, RelationKind
+from .models import KEY_MAX, NAME_MAX, CIType
+
+ATTR_PREFIX = "attr_"
+
+
+class ItemFilterForm(ServiceErrorsMixin, forms.Form):
+    q = forms.CharField(label=_("Key or name"), required=False, max_length=200,
+                        widget=forms.TextInput(attrs={"data-shortcut": "search", "type": "search"}))
+    contract = forms.ChoiceField(label=_("Contract"), required=False)
+    type = forms.ChoiceField(label=_("Type"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("All")), *ItemStatus.choices])
+
+    def __init__(self, *args: Any, contracts: list[Contract], types: list[CIType], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["contract"].choices = [("", _("All")), *((c.code, f"{c.code} {c.name}") for c in contracts)]
+        self.fields["type"].choices = [("", _("All")), *((t.code, t.name) for t in types)]
+
+
+class ItemForm(ServiceErrorsMixin, forms.Form):
+    """Create (contract and type chosen) or edit an item; `version` guards an edit against a stale page."""
+
+    contract = forms.ChoiceField(label=_("Contract"))
+    type = forms.ChoiceField(label=_("Type"))
+    key = forms.CharField(label=_("Key"), max_length=KEY_MAX,
+                          help_text=_("Unique on the contract: host name, asset tag, system code."))
+    name = forms.CharField(label=_("Name"), max_length=NAME_MAX)
+    status = forms.ChoiceField(label=_("Status"), choices=ItemStatus.choices, initial=ItemStatus.ACTIVE)
+    importance = forms.TypedChoiceField(label=_("Importance"), choices=Importance.choices, coerce=int,
+                                        initial=Importance.MEDIUM)
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
+    location = forms.CharField(label=_("Location"), max_length=NAME_MAX, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, contracts: list[Contract], types: list[CIType], ci_type: CIType | None,
+                 owners: list[User], editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ci_type = ci_type
+        self.fields["contract"].choices = [(c.code, f"{c.code} {c.name}") for c in contracts]
+        self.fields["type"].choices = [("", "—"), *((t.code, t.name) for t in types)]
+        self.fields["owner"].choices = [("", "—"), *((u.username, u.display_name) for u in owners)]
+        if editing:
+            for name in ("contract", "type", "key"):
+                self.fields[name].disabled = True
+                self.fields[name].required = False
+        for spec in (ci_type.attributes if ci_type else []):
+            self.fields[ATTR_PREFIX + spec["name"]] = _attribute_field(spec)
+
+    def attribute_fields(self) -> list[Any]:
+        return [self[name] for name in self.fields if name.startswith(ATTR_PREFIX)]
+
+    def attribute_values(self) -> dict[str, Any]:
+        return {name[len(ATTR_PREFIX):]: value for name, value in self.cleaned_data.items()
+                if name.startswith(ATTR_PREFIX)}
+
+    def apply_service_errors(self, exc: Any) -> None:
+        for name, message in exc.fields.items():
+            field = ATTR_PREFIX + name.removeprefix("attributes.") if name.startswith("attributes.") else name
+            self.add_error(field if field in self.fields else None, message)
+        if not exc.fields:
+            self.add_error(None, exc.message)
+
+
+def _attribute_field(spec: dict[str, Any]) -> forms.Field:
+    """A text box for every kind (the service parses and checks the value), a list for a choice."""
+    label = spec.get("label") or spec["name"]
+    if spec.get("kind") == AttributeKind.CHOICE:
+        return forms.ChoiceField(label=label, required=False,
+                                 choices=[("", "—"), *((c, c) for c in spec.get("choices", []))])
+    hints = {AttributeKind.DATE: _("A date like 2026-11-23."), AttributeKind.INTEGER: _("A whole number."),
+             AttributeKind.DECIMAL: _("A number."), AttributeKind.BOOL: _("Yes (是) or no (否).")}
+    widget = forms.TextInput(attrs={"type": "date"}) if spec.get("kind") == AttributeKind.DATE else None
+    field = forms.CharField(label=label, required=False, max_length=2000, help_text=hints.get(spec.get("kind"), ""),
+                            widget=widget)
+    if spec.get("required"):
+        field.widget.attrs["required"] = True
+    return field
+
+
+class RelationForm(ServiceErrorsMixin, forms.Form):
+    """Relate the page's item to another, by the other's key: "this —kind→ other" or "other —kind→ this"."""
+
+    DIRECTIONS = [("out", _("this item → the other")), ("in", _("the other → this item"))]
+
+    kind = forms.ChoiceField(label=_("Relationship"), choices=RelationKind.choices)
+    direction = forms.ChoiceField(label=_("Direction"), choices=DIRECTIONS, initial="out")
+    other = forms.CharField(label=_("Other item (key)"), max_length=KEY_MAX)
+
+
+class LinkItemForm(ServiceErrorsMixin, forms.Form):
+    item = forms.CharField(label=_("Configuration item (key)"), max_length=KEY_MAX)
+
+
+class ImportForm(ServiceErrorsMixin, forms.Form):
+    file = forms.FileField(label=_("Excel workbook (.xlsx)"))
+    dry_run = forms.BooleanField(label=_("Dry run: check every row, write nothing"), required=False, initial=True)

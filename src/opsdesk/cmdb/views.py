@@ -1,0 +1,355 @@
+"""CMDB pages for the contractor's staff: the item list (filters, export, import), an item's page (attributes,
+relationships with the neighbourhood drawn as a graph, impact analysis, its tickets, history), the item form,
+and the Excel import with a dry run. Reads through selectors, writes through services; an item of a contract
+one does not work is a 404 (`core.http.page_errors`)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from opsdesk.accounts.choices import STAFF_ROLES
+from opsdesk.accounts.models import Contract, User
+from opsdesk.accounts.selectors import access_for, staff_on_contract
+from opsdesk.core.errors import NotFound, ValidationError
+from opsdesk.core.http import is_htmx, page_errors, staff_only
+from opsdesk.incidents.choices import STATUS_COLOURS as INCIDENT_COLOURS
+from opsdesk.incidents.workflow import INCIDENT_WORKFLOW
+
+from . import imports, selectors, services
+from .api import export_response
+from .choices import Importance, ItemStatus, RelationKind
+from .forms import ImportForm, ItemFilterForm, ItemForm, RelationForm
+from .models import CIType, ConfigurationItem, Relationship
+
+STATUS_COLOURS = {ItemStatus.PLANNED: "azure", ItemStatus.ACTIVE: "green", ItemStatus.MAINTENANCE: "orange",
+                  ItemStatus.RETIRED: "secondary"}
+IMPORTANCE_COLOURS = {Importance.CRITICAL: "red", Importance.HIGH: "orange", Importance.MEDIUM: "yellow",
+                      Importance.LOW: "azure"}
+
+
+def _me(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _contracts(user: User, *, editable: bool = False) -> list[Contract]:
+    access = access_for(user)
+    ids = [cid for cid in access.staff_contract_ids if not editable or access.roles_on(cid) & services.EDITORS]
+    return list(Contract.objects.filter(pk__in=ids).order_by("code"))
+
+
+def _can_edit(user: User, item: ConfigurationItem) -> bool:
+    return bool(access_for(user).roles_on(item.contract_id) & services.EDITORS)
+
+
+@login_required
+@page_errors
+@staff_only
+@require_GET
+def item_list(request: HttpRequest) -> HttpResponse:
+    """Configuration items of the viewer's contracts, newest first, with filters, export and import."""
+    user = _me(request)
+    form = ItemFilterForm(request.GET, contracts=_contracts(user), types=selectors.type_list())
+    page = None
+    status = 400
+    if form.is_valid():
+        try:
+            page = selectors.item_list(visible_to=user, params=request.GET, limit=settings.OPSDESK_PAGE_SIZE,
+                                       cursor=request.GET.get("cursor") or None)
+            status = 200
+        except ValidationError as exc:
+            form.apply_service_errors(exc)
+    context = {"form": form, "page": page, "status_colours": STATUS_COLOURS,
+               "importance_colours": IMPORTANCE_COLOURS, "can_edit": bool(_contracts(user, editable=True)),
+               "export_query": request.GET.urlencode()}
+    if is_htmx(request) and not request.htmx.history_restore_request:  # type: ignore[attr-defined]
+        return render(request, "cmdb/_item_results.html", context, status=status)
+    return render(request, "cmdb/item_list.html", context, status=status)
+
+
+@login_required
+@page_errors
+@staff_only
+@require_GET
+def item_export(request: HttpRequest) -> HttpResponse:
+    """The list's filtered items and their relationships as an Excel workbook (imports back)."""
+    params = {k: request.GET.get(k, "") for k in ("contract", "type", "status", "q")}
+    return export_response(_me(request), params)
+
+
+def _item(request: HttpRequest, pk: int) -> ConfigurationItem:
+    return selectors.item_get(pk=pk, visible_to=_me(request))
+
+
+def _impact_depth(request: HttpRequest) -> int:
+    try:
+        return min(max(int(request.GET.get("depth") or 3), 1), selectors.MAX_DEPTH)
+    except ValueError:
+        return 3
+
+
+def _impact_context(item: ConfigurationItem, depth: int, direction: str) -> dict[str, Any]:
+    levels = selectors.impact(item=item, depth=depth, direction=direction)
+    return {"item": item, "levels": levels, "depth": depth, "direction": direction,
+            "business_systems": selectors.business_systems_affected(levels),
+            "depths": range(1, 6), "importance_colours": IMPORTANCE_COLOURS}
+
+
+def detail_context(request: HttpRequest, item: ConfigurationItem, *,
+                   relation_form: RelationForm | None = None) -> dict[str, Any]:
+    user = _me(request)
+    open_incidents, past_incidents = selectors.item_incidents(item=item, visible_to=user)
+    labels = {spec["name"]: spec.get("label") or spec["name"] for spec in item.ci_type.attributes}
+    return {
+        "item": item,
+        "attributes": [(labels.get(name, name), value) for name, value in item.attributes.items()],
+        "relationships": selectors.item_relationships(item=item),
+        "history": selectors.item_history(item=item),
+        "open_incidents": open_incidents,
+        "past_incidents": past_incidents,
+        "incident_colours": INCIDENT_COLOURS,
+        "incident_workflow": INCIDENT_WORKFLOW,
+        "status_colours": STATUS_COLOURS,
+        "importance_colours": IMPORTANCE_COLOURS,
+        "can_edit": _can_edit(user, item),
+        "relation_form": relation_form or RelationForm(),
+        "attribute_labels": labels,
+        **_impact_context(item, 3, "downstream"),
+    }
+
+
+@login_required
+@page_errors
+@staff_only
+@require_GET
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An item: attributes, relationships and their graph, impact analysis, tickets and history."""
+    return render(request, "cmdb/item_detail.html", detail_context(request, _item(request, pk)))
+
+
+@login_required
+@page_errors
+@staff_only
+@require_GET
+def item_impact(request: HttpRequest, pk: int) -> HttpResponse:
+    """The impact list (htmx fragment): `depth` 1-10, `direction` downstream or upstream."""
+    item = _item(request, pk)
+    direction = request.GET.get("direction") if request.GET.get("direction") in ("downstream", "upstream") \
+        else "downstream"
+    return render(request, "cmdb/_impact.html", _impact_context(item, _impact_depth(request), direction))
+
+
+@login_required
+@page_errors
+@staff_only
+@require_GET
+def item_graph(request: HttpRequest, pk: int) -> JsonResponse:
+    """The item's neighbourhood (two relationships out, either way) as nodes and edges for the drawn graph."""
+    item = _item(request, pk)
+    graph = selectors.neighbourhood(item=item, depth=2)
+    kinds = dict(RelationKind.choices)
+    return JsonResponse({
+        "root": item.pk,
+        "truncated": graph.truncated,
+        "nodes": [{"id": n.pk, "key": n.key, "name": n.name, "type": n.ci_type.name, "type_code": n.ci_type.code,
+                   "importance": n.importance, "url": reverse("cmdb:item_detail", args=[n.pk])}
+                  for n in graph.nodes],
+        "edges": [{"source": e.source_id, "target": e.target_id, "kind": e.kind, "label": str(kinds[e.kind])}
+                  for e in graph.edges],
+    })
+
+
+def _form(request: HttpRequest, *, item: ConfigurationItem | None, data: Any = None) -> ItemForm:
+    user = _me(request)
+    contracts = _contracts(user, editable=True)
+    if item is not None:
+        ci_type: CIType | None = item.ci_type
+        contract_id: int | None = item.contract_id
+        initial: dict[str, Any] = {
+            "contract": item.contract.code, "type": item.ci_type.code, "key": item.key, "name": item.name,
+            "status": item.status, "importance": item.importance, "location": item.location,
+            "owner": item.owner.username if item.owner else "", "version": item.version,
+            **{f"attr_{k}": v for k, v in item.attributes.items()}}
+    else:
+        source = data if data is not None else request.GET
+        ci_type = selectors.type_get(code=str(source.get("type") or ""))
+        chosen = next((c for c in contracts if c.code == source.get("contract")), contracts[0] if contracts else None)
+        contract_id = chosen.pk if chosen else None
+        initial = {"type": ci_type.code if ci_type else "", "contract": chosen.code if chosen else ""}
+    owners = list(staff_on_contract(contract_id=contract_id, roles=STAFF_ROLES)) if contract_id else []
+    return ItemForm(data, initial=initial, contracts=contracts, types=selectors.type_list(), ci_type=ci_type,
+                    owners=owners, editing=item is not None)
+
+
+def _owner(form: ItemForm) -> User | None:
+    username = form.cleaned_data.get("owner") or ""
+    return User.objects.filter(username=username).first() if username else None
+
+
+@login_required
+@page_errors
+@staff_only
+@require_http_methods(["GET", "POST"])
+def item_create(request: HttpRequest) -> HttpResponse:
+    """A new item; choosing the type (?type=) lays out its attribute fields."""
+    if request.method == "GET":
+        return render(request, "cmdb/item_form.html", {"form": _form(request, item=None)})
+    form = _form(request, item=None, data=request.POST)
+    if form.is_valid() and form.ci_type is not None:
+        contract = next((c for c in _contracts(_me(request), editable=True)
+                         if c.code == form.cleaned_data["contract"]), None)
+        try:
+            if contract is None:
+                raise ValidationError(fields={"contract": _("Unknown contract.")})
+            item = services.item_create(by=_me(request), contract=contract, ci_type=form.ci_type,
+                                        key=form.cleaned_data["key"], name=form.cleaned_data["name"],
+                                        status=form.cleaned_data["status"],
+                                        importance=form.cleaned_data["importance"], owner=_owner(form),
+                                        location=form.cleaned_data["location"], attributes=form.attribute_values())
+        except ValidationError as exc:
+            form.apply_service_errors(exc)
+        else:
+            messages.success(request, _("Configuration item %(key)s recorded.") % {"key": item.key})
+            return redirect("cmdb:item_detail", pk=item.pk)
+    elif form.ci_type is None:
+        form.add_error("type", _("Choose the item's type."))
+    return render(request, "cmdb/item_form.html", {"form": form}, status=422)
+
+
+@login_required
+@page_errors
+@staff_only
+@require_http_methods(["GET", "POST"])
+def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change an item's fields and attributes (a stale page gets a clear message, nothing changes)."""
+    item = _item(request, pk)
+    if request.method == "GET":
+        return render(request, "cmdb/item_form.html", {"form": _form(request, item=item), "item": item})
+    form = _form(request, item=item, data=request.POST)
+    status = 422
+    if form.is_valid():
+        data = {k: form.cleaned_data[k] for k in ("name", "status", "importance", "location")}
+        data["owner"] = _owner(form)
+        data["attributes"] = form.attribute_values()
+        try:
+            services.item_update(by=_me(request), item=item, data=data, version=form.cleaned_data.get("version"))
+        except ValidationError as exc:
+            form.apply_service_errors(exc)
+        else:
+            messages.success(request, _("Configuration item %(key)s saved.") % {"key": item.key})
+            return redirect("cmdb:item_detail", pk=item.pk)
+    return render(request, "cmdb/item_form.html", {"form": form, "item": item}, status=status)
+
+
+@login_required
+@page_errors
+@staff_only
+@require_POST
+def relation_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Relate the item to another by the other's key."""
+    item = _item(request, pk)
+    form = RelationForm(request.POST)
+    if form.is_valid():
+        try:
+            other = selectors.item_by_key(contract_id=item.contract_id, key=form.cleaned_data["other"],
+                                          visible_to=_me(request))
+            source, target = (item, other) if form.cleaned_data["direction"] == "out" else (other, item)
+            services.relationship_create(by=_me(request), source=source, target=target,
+                                         kind=form.cleaned_data["kind"])
+        except NotFound as exc:
+            form.add_error("other", exc.message)
+        except ValidationError as exc:
+            form.apply_service_errors(exc)
+        else:
+            messages.success(request, _("Relationship recorded."))
+            return redirect(reverse("cmdb:item_detail", args=[item.pk]) + "#relationships")
+    return render(request, "cmdb/item_detail.html", detail_context(request, item, relation_form=form), status=422)
+
+
+@login_required
+@page_errors
+@staff_only
+@require_POST
+def relation_remove(request: HttpRequest, pk: int, relation_id: int) -> HttpResponse:
+    """Remove one of the item's relationships."""
+    item = _item(request, pk)
+    relation = (Relationship.objects.select_related("source", "target")
+                .filter(pk=relation_id).filter(source=item).first()
+                or Relationship.objects.select_related("source", "target").filter(pk=relation_id, target=item).first())
+    if relation is None:
+        raise NotFound(_("There is no relationship %(id)s.") % {"id": relation_id})
+    services.relationship_delete(by=_me(request), relation=relation)
+    messages.success(request, _("Relationship removed."))
+    return redirect(reverse("cmdb:item_detail", args=[item.pk]) + "#relationships")
+
+
+@login_required
+@page_errors
+@staff_only
+@require_http_methods(["GET", "POST"])
+def item_import(request: HttpRequest) -> HttpResponse:
+    """Upload a workbook: a dry run lists every bad row; a real run writes all or nothing."""
+    if request.method == "GET":
+        return render(request, "cmdb/item_import.html", {"form": ImportForm()})
+    form = ImportForm(request.POST, request.FILES)
+    report = None
+    status = 422
+    if form.is_valid():
+        try:
+            report = imports.cmdb_import(by=_me(request), upload=form.cleaned_data["file"],
+                                         dry_run=bool(form.cleaned_data.get("dry_run")))
+        except ValidationError as exc:
+            form.apply_service_errors(exc)
+        else:
+            status = 200 if report.ok else 422
+            if report.written:
+                messages.success(request, _("The workbook was imported."))
+    return render(request, "cmdb/item_import.html", {"form": form, "report": report}, status=status)
+
+
+def _incident(request: HttpRequest, number: str) -> Any:
+    from opsdesk.incidents.selectors import incident_get
+
+    return incident_get(number=number, visible_to=_me(request))
+
+
+@login_required
+@page_errors
+@staff_only
+@require_POST
+def ticket_item_link(request: HttpRequest, number: str) -> HttpResponse:
+    """Link a configuration item (by its key on the incident's contract) to an incident."""
+    incident = _incident(request, number)
+    key = str(request.POST.get("item") or "").replace("\x00", "").strip()[:100]
+    try:
+        if not key:
+            raise ValidationError(fields={"item": _("Enter the key of a configuration item.")})
+        item = selectors.item_by_key(contract_id=incident.contract_id, key=key, visible_to=_me(request))
+        services.affected_item_link(by=_me(request), ticket=incident, item=item)
+    except (NotFound, ValidationError) as exc:
+        messages.error(request, exc.fields.get("item", exc.message) if isinstance(exc, ValidationError)
+                       else exc.message)
+    else:
+        messages.success(request, _("%(key)s linked.") % {"key": item.key})
+    return redirect(incident.get_absolute_url() + "#ticket-items")
+
+
+@login_required
+@page_errors
+@staff_only
+@require_POST
+def ticket_item_unlink(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    """Remove an item from an incident's affected items."""
+    incident = _incident(request, number)
+    item = _item(request, pk)
+    services.affected_item_unlink(by=_me(request), ticket=incident, item=item)
+    messages.success(request, _("%(key)s unlinked.") % {"key": item.key})
+    return redirect(incident.get_absolute_url() + "#ticket-items")
