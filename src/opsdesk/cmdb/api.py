@@ -26,7 +26,7 @@ from opsdesk.core.errors import NotFound, ValidationError
 from opsdesk.core.spreadsheets import workbook_bytes, xlsx_response
 from opsdesk.incidents.api import ActivityOut
 
-from . import imports, selectors, services
+from . import audits, imports, selectors, services
 from .models import CIType, ConfigurationItem, Relationship
 
 router = Router(tags=["cmdb"])
@@ -326,3 +326,94 @@ def relationship_delete_api(request: HttpRequest, relation_id: int) -> Status[No
         raise NotFound(_("There is no relationship %(id)s.") % {"id": relation_id})
     services.relationship_delete(by=user, relation=relation)
     return Status(204, None)
+
+
+# --- audits and the status report -------------------------------------------------------------------------------
+
+class FindingOut(Schema):
+    kind: str = Field(description="missing | unexpected | differing")
+    key: str
+    name: str
+    item: int | None
+    row: int | None = Field(description="The inventory's row.")
+    differences: dict[str, list[Any]] = Field(description="Per column: [recorded, found].")
+
+
+class AuditOut(Schema):
+    id: int
+    contract: str
+    run_by: str
+    created_at: dt.datetime
+    file_name: str
+    note: str
+    recorded: int
+    inventoried: int
+    matched: int
+    missing: int
+    unexpected: int
+    differing: int
+    findings: list[FindingOut]
+
+
+def _audit(audit: Any, findings: Any) -> dict[str, Any]:
+    return {"id": audit.pk, "contract": audit.contract.code, "run_by": audit.run_by.username,
+            "created_at": local_time(audit.created_at), "file_name": audit.file_name, "note": audit.note,
+            **{k: getattr(audit, k) for k in ("recorded", "inventoried", "matched", "missing", "unexpected",
+                                              "differing")},
+            "findings": [{"kind": f.kind, "key": f.key, "name": f.name, "item": f.item_id, "row": f.row,
+                          "differences": f.differences} for f in findings]}
+
+
+@router.post("/audits", response={201: AuditOut, **ERROR_RESPONSES}, summary="Audit against an inventory",
+             description="Compares a contract's recorded items with an inventory workbook (key column and any of "
+                         "type, name, status, location and attribute columns): missing, unexpected, differing.")
+def audit_create_api(request: HttpRequest, contract: str, note: str = "",
+                     file: UploadedFile = File(...)) -> Status[dict[str, Any]]:  # noqa: B008
+    user = api_user(request)
+    try:
+        found = contract_get(code=contract.strip()[:40], visible_to=user)
+    except NotFound:
+        raise ValidationError(fields={"contract": _("Unknown contract.")}) from None
+    run = audits.configuration_audit_run(by=user, contract=found, upload=file, note=note)
+    return Status(201, _audit(run, audits.audit_findings(audit=run)))
+
+
+@router.get("/audits/{audit_id}", response={200: AuditOut, **ERROR_RESPONSES}, summary="An audit and its findings")
+def audit_detail_api(request: HttpRequest, audit_id: Text, kind: str = "") -> dict[str, Any]:
+    user = api_user(request)
+    run = audits.audit_get(pk=audit_id, visible_to=user)
+    return _audit(run, audits.audit_findings(audit=run, kind=kind))
+
+
+class StatusLineOut(Schema):
+    type: str
+    code: str
+    total: int
+    by_status: dict[str, int]
+
+
+class StatusReportOut(Schema):
+    contract: str
+    generated_at: dt.datetime
+    total: int
+    relationships: int
+    without_owner: int
+    changed_30_days: int
+    by_importance: dict[str, int] = Field(description="Items per importance, 1 critical … 4 low.")
+    by_type: list[StatusLineOut]
+    last_audit: int | None
+
+
+@router.get("/reports/status", response={200: StatusReportOut, **ERROR_RESPONSES},
+            summary="Configuration status report", description="Items of one contract by type and status, by "
+                                                              "importance, without owner, recently changed.")
+def status_report_api(request: HttpRequest, contract: str) -> dict[str, Any]:
+    user = api_user(request)
+    report = audits.status_report(contract_code=contract, visible_to=user)
+    return {"contract": report.contract.code, "generated_at": local_time(report.generated_at), "total": report.total,
+            "relationships": report.relationships, "without_owner": report.without_owner,
+            "changed_30_days": report.changed_30_days,
+            "by_importance": {str(v): n for v, _label, n in report.by_importance},
+            "by_type": [{"type": line["type"], "code": line["code"], "total": line["total"],
+                         "by_status": {v: line[v] for v, _label in report.statuses}} for line in report.by_type],
+            "last_audit": report.last_audit.pk if report.last_audit else None}

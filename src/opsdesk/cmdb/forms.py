@@ -108,3 +108,15 @@ class LinkItemForm(ServiceErrorsMixin, forms.Form):
 class ImportForm(ServiceErrorsMixin, forms.Form):
     file = forms.FileField(label=_("Excel workbook (.xlsx)"))
     dry_run = forms.BooleanField(label=_("Dry run: check every row, write nothing"), required=False, initial=True)
+
+
+class AuditForm(ServiceErrorsMixin, forms.Form):
+    contract = forms.ChoiceField(label=_("Contract"))
+    file = forms.FileField(label=_("Inventory (.xlsx)"),
+                           help_text=_("A key column and any of type, name, status, location and attribute "
+                                       "columns: an export of the list filled in on site will do."))
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args: Any, contracts: list[Contract], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["contract"].choices = [(c.code, f"{c.code} {c.name}") for c in contracts]

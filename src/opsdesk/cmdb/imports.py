@@ -63,7 +63,7 @@ RELATION_COLUMNS = (
 BATCH = 1000
 
 
-def _choice_lookup(choices: Iterable[tuple[Any, Any]]) -> dict[str, Any]:
+def choice_lookup(choices: Iterable[tuple[Any, Any]]) -> dict[str, Any]:
     """Value by value, English label and Chinese label (case-insensitive)."""
     from django.utils import translation
 
@@ -106,9 +106,9 @@ class _Context:
         for ci_type in CIType.objects.filter(is_active=True):
             self.types[ci_type.code.casefold()] = ci_type
             self.types.setdefault(ci_type.name.casefold(), ci_type)
-        self.statuses = _choice_lookup(ItemStatus.choices)
-        self.importances = _choice_lookup(Importance.choices)
-        self.kinds = _choice_lookup(RelationKind.choices)
+        self.statuses = choice_lookup(ItemStatus.choices)
+        self.importances = choice_lookup(Importance.choices)
+        self.kinds = choice_lookup(RelationKind.choices)
         self.existing: dict[tuple[int, str], dict[str, Any]] = {}
         self.owners: dict[str, User] = {}
         self.owner_contracts: set[tuple[int, int]] = set()

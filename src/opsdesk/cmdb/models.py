@@ -119,3 +119,58 @@ class AffectedItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.content_type_id}:{self.object_id} → {self.item_id}"
+
+
+class ConfigurationAudit(TimeStampedModel):
+    """One audit run (配置审计): the items recorded for a contract compared with an inventory taken on site
+    (an Excel workbook). Its findings list what is missing, unexpected or different; the counts are kept so
+    the audit list and the status report need no recount."""
+
+    contract = models.ForeignKey("accounts.Contract", on_delete=models.PROTECT, related_name="cmdb_audits",
+                                 verbose_name=_("contract"))
+    run_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("run by"))
+    file_name = models.CharField(_("inventory file"), max_length=200, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded = models.PositiveIntegerField(_("items recorded"), default=0)
+    inventoried = models.PositiveIntegerField(_("items in the inventory"), default=0)
+    matched = models.PositiveIntegerField(_("items that match"), default=0)
+    missing = models.PositiveIntegerField(_("missing"), default=0)
+    unexpected = models.PositiveIntegerField(_("unexpected"), default=0)
+    differing = models.PositiveIntegerField(_("differing"), default=0)
+
+    class Meta:
+        verbose_name = _("configuration audit")
+        verbose_name_plural = _("configuration audits")
+        indexes = [models.Index(fields=["contract", "-id"], name="ci_audit_contract_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.created_at:%Y-%m-%d}"
+
+
+class AuditFinding(models.Model):
+    """What one audit found about one key: recorded but not found (missing), found but not recorded
+    (unexpected), or found with other values (differing, with each difference)."""
+
+    class Kind(models.TextChoices):
+        MISSING = "missing", _("Missing: recorded, not found")
+        UNEXPECTED = "unexpected", _("Unexpected: found, not recorded")
+        DIFFERING = "differing", _("Differing")
+
+    audit = models.ForeignKey(ConfigurationAudit, on_delete=models.CASCADE, related_name="findings",
+                              verbose_name=_("audit"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    key = models.CharField(_("key"), max_length=KEY_MAX)
+    name = models.CharField(_("name"), max_length=NAME_MAX, blank=True)
+    item = models.ForeignKey(ConfigurationItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             verbose_name=_("configuration item"))
+    row = models.PositiveIntegerField(_("inventory row"), null=True, blank=True)
+    differences = models.JSONField(_("differences"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit finding")
+        verbose_name_plural = _("audit findings")
+        indexes = [models.Index(fields=["audit", "kind", "key"], name="ci_finding_audit_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}"

@@ -122,7 +122,7 @@ def clean_attribute_values(ci_type: CIType, values: Any) -> dict[str, Any]:
                 errors[f"attributes.{name}"] = _("“%(label)s” is required.") % {"label": spec["label"]}
             continue
         try:
-            out[name] = _value(spec, raw)
+            out[name] = attribute_value(spec, raw)
         except ValueError as exc:
             errors[f"attributes.{name}"] = str(exc)
     if errors:
@@ -130,7 +130,7 @@ def clean_attribute_values(ci_type: CIType, values: Any) -> dict[str, Any]:
     return out
 
 
-def _value(spec: dict[str, Any], raw: Any) -> Any:
+def attribute_value(spec: dict[str, Any], raw: Any) -> Any:
     kind = spec["kind"]
     if kind == AttributeKind.TEXT:
         text = str(raw)

@@ -21,14 +21,15 @@ from opsdesk.accounts.models import Contract, User
 from opsdesk.accounts.selectors import access_for, staff_on_contract
 from opsdesk.core.errors import NotFound, ValidationError
 from opsdesk.core.http import is_htmx, page_errors, staff_only
+from opsdesk.core.spreadsheets import Column, workbook_bytes, xlsx_response
 from opsdesk.incidents.choices import STATUS_COLOURS as INCIDENT_COLOURS
 from opsdesk.incidents.workflow import INCIDENT_WORKFLOW
 
-from . import imports, selectors, services
+from . import audits, imports, selectors, services
 from .api import export_response
 from .choices import Importance, ItemStatus, RelationKind
-from .forms import ImportForm, ItemFilterForm, ItemForm, RelationForm
-from .models import CIType, ConfigurationItem, Relationship
+from .forms import AuditForm, ImportForm, ItemFilterForm, ItemForm, RelationForm
+from .models import AuditFinding, CIType, ConfigurationItem, Relationship
 
 STATUS_COLOURS = {ItemStatus.PLANNED: "azure", ItemStatus.ACTIVE: "green", ItemStatus.MAINTENANCE: "orange",
                   ItemStatus.RETIRED: "secondary"}
@@ -353,3 +354,76 @@ def ticket_item_unlink(request: HttpRequest, number: str, pk: int) -> HttpRespon
     services.affected_item_unlink(by=_me(request), ticket=incident, item=item)
     messages.success(request, _("%(key)s unlinked.") % {"key": item.key})
     return redirect(incident.get_absolute_url() + "#ticket-items")
+
+
+# --- audits and the status report -------------------------------------------------------------------------------
+
+@login_required
+@page_errors
+@staff_only
+@require_http_methods(["GET", "POST"])
+def audit_list(request: HttpRequest) -> HttpResponse:
+    """Past audits of the viewer's contracts, and the form to run one against an inventory."""
+    user = _me(request)
+    contracts = _contracts(user, editable=True)
+    form = AuditForm(request.POST or None, request.FILES or None, contracts=contracts)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            contract = next(c for c in contracts if c.code == form.cleaned_data["contract"])
+            try:
+                audit = audits.configuration_audit_run(by=user, contract=contract, upload=form.cleaned_data["file"],
+                                                       note=form.cleaned_data.get("note") or "")
+            except ValidationError as exc:
+                form.apply_service_errors(exc)
+            else:
+                messages.success(request, _("Audit done."))
+                return redirect("cmdb:audit_detail", pk=audit.pk)
+    return render(request, "cmdb/audit_list.html",
+                  {"form": form, "audits": audits.audit_list(visible_to=user), "can_run": bool(contracts)},
+                  status=status)
+
+
+@login_required
+@page_errors
+@staff_only
+@require_GET
+def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An audit's counts and findings (filter by kind); `?format=xlsx` downloads them."""
+    audit = audits.audit_get(pk=pk, visible_to=_me(request))
+    kind = request.GET.get("kind") or ""
+    findings = audits.audit_findings(audit=audit, kind=kind)
+    if request.GET.get("format") == "xlsx":
+        columns = (Column("kind", _("Finding")), Column("key", _("Key")), Column("name", _("Name")),
+                   Column("row", _("Inventory row")), Column("differences", _("Differences"), width=60))
+        kinds = dict(AuditFinding.Kind.choices)
+        rows = ([str(kinds[f.kind]), f.key, f.name, f.row,
+                 "; ".join(f"{k}: {v[0]} → {v[1]}" for k, v in f.differences.items())]
+                for f in findings.iterator(chunk_size=2000))
+        return xlsx_response(workbook_bytes([(_("Audit findings"), columns, rows)]),
+                             _("configuration-audit-%(id)s.xlsx") % {"id": audit.pk})
+    return render(request, "cmdb/audit_detail.html",
+                  {"audit": audit, "findings": list(findings[:1000]), "kind": kind,
+                   "kinds": AuditFinding.Kind.choices})
+
+
+@login_required
+@page_errors
+@staff_only
+@require_GET
+def status_report(request: HttpRequest) -> HttpResponse:
+    """The configuration status report of one contract (配置状态报告); `?format=xlsx` downloads it."""
+    user = _me(request)
+    contracts = _contracts(user)
+    code = request.GET.get("contract") or (contracts[0].code if contracts else "")
+    report = audits.status_report(contract_code=code, visible_to=user) if code else None
+    if report is not None and request.GET.get("format") == "xlsx":
+        columns = (Column("type", _("Type")), *(Column(v, label, width=10) for v, label in report.statuses),
+                   Column("total", _("Total"), width=10))
+        rows = ([line["type"], *(line[v] for v, _label in report.statuses), line["total"]]
+                for line in report.by_type)
+        return xlsx_response(workbook_bytes([(_("Status report"), columns, rows)]),
+                             _("configuration-status-%(contract)s.xlsx") % {"contract": report.contract.code})
+    return render(request, "cmdb/status_report.html",
+                  {"report": report, "contracts": contracts, "contract": code})
