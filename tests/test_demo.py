@@ -14,7 +14,7 @@ from opsdesk.accounts.choices import Role
 from opsdesk.accounts.models import Organisation, RoleGrant, User
 from opsdesk.core.models import Activity, AuditEntry
 from opsdesk.demo import load_demo
-from opsdesk.incidents.choices import IncidentStatus
+from opsdesk.incidents.choices import OPEN_STATUSES, IncidentStatus
 from opsdesk.incidents.models import CallRecord, Incident, WorkOrder
 from opsdesk.mailin.models import InboundMessage
 
@@ -173,3 +173,16 @@ def test_confirmations_and_service_requests_wait_for_the_client_deciders(logins)
     owner_steps = {p.number for p in pending_for(User.objects.get(username="tax_owner"))}
     assert monthly.number in owner_steps
     assert len(pending_for(User.objects.get(username="tax_leader"))) == 1
+
+
+def test_the_tax_bureaus_cmdb_came_through_the_import_with_links_and_an_audit(logins):
+    from opsdesk.cmdb.models import AffectedItem, ConfigurationAudit, ConfigurationItem, Relationship
+
+    items = ConfigurationItem.objects.filter(contract__code="TAX-2026")
+    assert items.count() >= 20 and Relationship.objects.filter(source__contract__code="TAX-2026").count() >= 25
+    assert items.filter(ci_type__code="business_system").count() == 4
+    assert AuditEntry.objects.filter(action="cmdb.import").count() == 1
+    audit = ConfigurationAudit.objects.get()
+    assert (audit.missing, audit.unexpected, audit.differing) == (1, 1, 1)
+    open_on_tax = Incident.objects.filter(contract__code="TAX-2026", status__in=OPEN_STATUSES).count()
+    assert AffectedItem.objects.count() == min(6, open_on_tax)

@@ -140,7 +140,7 @@ def test_impact_costs_one_query_per_level(world, ci, relate):
     with CaptureQueriesContext(connection) as ctx:
         levels = selectors.impact(item=root, depth=3)
     assert [len(lvl.items) for lvl in levels] == [4, 4, 4]
-    assert len(ctx.captured_queries) == 3 + 1
+    assert len(ctx.captured_queries) == 3 + 1 + 1  # the levels, the rows, the types
 
 
 def test_the_api_creates_relates_updates_and_analyses(world, api, ci):

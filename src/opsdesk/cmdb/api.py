@@ -130,9 +130,20 @@ class ImpactParams(Schema):
                                                       "it relies on")
 
 
+class ImpactItemOut(OutSchema):
+    id: int
+    key: str
+    name: str
+    type: str = Field(description="Type code.")
+    type_name: str
+    contract: str
+    status: str
+    importance: int = Field(description="1 critical … 4 low")
+
+
 class ImpactLevelOut(OutSchema):
     level: int
-    items: list[ItemOut]
+    items: list[ImpactItemOut]
 
 
 class ImpactOut(OutSchema):
@@ -140,7 +151,7 @@ class ImpactOut(OutSchema):
     direction: str
     depth: int
     levels: list[ImpactLevelOut]
-    business_systems: list[ItemOut] = Field(description="The business systems among the items reached.")
+    business_systems: list[ImpactItemOut] = Field(description="The business systems among the items reached.")
 
 
 def _type(t: CIType) -> dict[str, Any]:
@@ -298,8 +309,13 @@ def item_impact_api(request: HttpRequest, item_id: Text, params: Query[ImpactPar
     item = selectors.item_get(pk=item_id, visible_to=user)
     levels = selectors.impact(item=item, depth=params.depth, direction=params.direction)
     return {"item": _item(item), "direction": params.direction, "depth": params.depth,
-            "levels": [{"level": lvl.level, "items": [_item(i) for i in lvl.items]} for lvl in levels],
-            "business_systems": [_item(i) for i in selectors.business_systems_affected(levels)]}
+            "levels": [{"level": lvl.level, "items": [_impact_item(i) for i in lvl.items]} for lvl in levels],
+            "business_systems": [_impact_item(i) for i in selectors.business_systems_affected(levels)]}
+
+
+def _impact_item(i: selectors.ImpactItem) -> dict[str, Any]:
+    return {"id": i.pk, "key": i.key, "name": i.name, "type": i.type_code, "type_name": i.type_name,
+            "contract": i.contract, "status": i.status, "importance": i.importance}
 
 
 @router.post("/relationships", response={201: RelationOut, **ERROR_RESPONSES}, summary="Relate two items")

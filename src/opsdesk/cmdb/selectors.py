@@ -88,10 +88,25 @@ def item_relationships(*, item: ConfigurationItem) -> list[Relationship]:
                 .select_related("source", "target", "source__ci_type", "target__ci_type").order_by("kind", "id"))
 
 
+@dataclass(frozen=True)
+class ImpactItem:
+    """An item reached by impact analysis: what the list shows of it (a plain row, not a model: a hub can
+    reach thousands of items, and building models for them would cost more than finding them)."""
+
+    pk: int
+    key: str
+    name: str
+    status: str
+    importance: int
+    type_code: str
+    type_name: str
+    contract: str
+
+
 @dataclass
 class ImpactLevel:
     level: int
-    items: list[ConfigurationItem]
+    items: list[ImpactItem]
 
 
 def _kinds(direction: str) -> tuple[list[str], list[str]]:
@@ -106,7 +121,8 @@ def impact(*, item: ConfigurationItem, depth: int = 3, direction: str = "downstr
 
     downstream: what is affected when `item` goes down (what runs on it, depends on it, what it contains,
     what it connects to); upstream: what `item` relies on (the same relationships read the other way).
-    One query per level plus one for the rows, whatever the graph's size; cycles end where items repeat."""
+    One query per level, one for the rows and one for the types, whatever the graph's size; cycles end where
+    items repeat."""
     if direction not in ("downstream", "upstream"):
         raise ValidationError(fields={"direction": _("Use downstream or upstream.")})
     if not 1 <= int(depth) <= MAX_DEPTH:
@@ -133,14 +149,23 @@ def impact(*, item: ConfigurationItem, depth: int = 3, direction: str = "downstr
         frontier = reached
     if not found:
         return []
-    rows_by_id = {i.pk: i for i in _items().filter(pk__in=[pk for _lvl, ids in found for pk in ids])}
+    types = {t.pk: t for t in CIType.objects.all()}
+    contract = item.contract.code  # relationships never leave a contract
+    rows_by_id: dict[int, ImpactItem] = {}
+    wanted = sorted(pk for _lvl, ids in found for pk in ids)
+    for start in range(0, len(wanted), 2000):  # SQLite's limit on parameters
+        for pk, key, name, status, importance, type_id in ConfigurationItem.objects.filter(
+                pk__in=wanted[start:start + 2000]).values_list(
+                "pk", "key", "name", "status", "importance", "ci_type_id"):
+            ci_type = types[type_id]
+            rows_by_id[pk] = ImpactItem(pk, key, name, status, importance, ci_type.code, ci_type.name, contract)
     return [ImpactLevel(level, sorted((rows_by_id[pk] for pk in ids), key=lambda i: (i.importance, i.key)))
             for level, ids in found]
 
 
-def business_systems_affected(levels: list[ImpactLevel]) -> list[ConfigurationItem]:
+def business_systems_affected(levels: list[ImpactLevel]) -> list[ImpactItem]:
     """The business systems among the items reached ("what business systems are affected")."""
-    return [i for lvl in levels for i in lvl.items if i.ci_type.code == "business_system"]
+    return [i for lvl in levels for i in lvl.items if i.type_code == "business_system"]
 
 
 
