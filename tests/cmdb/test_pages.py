@@ -167,3 +167,19 @@ def test_a_requester_cannot_link_items(world, login, ci):
     response = login(world.requester_a).post(f"/cmdb/incidents/{incident.number}/items/", {"item": "srv-01"})
     assert response.status_code == 302 and response["Location"].startswith("/portal")
     assert AffectedItem.objects.count() == 0
+
+
+def test_the_api_links_and_lists_an_items_incidents(world, api, ci):
+    item = ci("srv-01")
+    incident = world.incident(title="服务器宕机")
+    agent = api(world.agent)
+    response = agent.post("/cmdb/affected-items", {"ticket": incident.number, "item": item.pk})
+    assert response.status_code == 201 and response.json()["key"] == "srv-01"
+    assert agent.post("/cmdb/affected-items", {"ticket": incident.number, "item": item.pk}).status_code == 422
+    assert agent.post("/cmdb/affected-items", {"ticket": "INC-20990101-0001", "item": item.pk}).status_code == 422
+    tickets = api(world.engineer).get(f"/cmdb/items/{item.pk}/tickets").json()
+    assert [t["number"] for t in tickets["open"]] == [incident.number] and tickets["past"] == []
+    assert api(world.requester_a).post("/cmdb/affected-items",
+                                       {"ticket": incident.number, "item": item.pk}).status_code == 422
+    response = agent.delete(f"/cmdb/affected-items?ticket={incident.number}&item={item.pk}")
+    assert response.status_code == 204 and AffectedItem.objects.count() == 0

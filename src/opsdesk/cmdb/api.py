@@ -433,3 +433,61 @@ def status_report_api(request: HttpRequest, contract: str) -> dict[str, Any]:
             "by_type": [{"type": line["type"], "code": line["code"], "total": line["total"],
                          "by_status": {v: line[v] for v, _label in report.statuses}} for line in report.by_type],
             "last_audit": report.last_audit.pk if report.last_audit else None}
+
+
+# --- tickets that affect items ----------------------------------------------------------------------------------
+
+class AffectedIn(Schema):
+    ticket: Text = Field(max_length=40, description="Incident number (INC-…).")
+    item: int = Field(ge=1, le=2**63 - 1)
+
+
+class TicketRefOut(Schema):
+    number: str
+    title: str
+    status: str
+
+
+class ItemTicketsOut(Schema):
+    open: list[TicketRefOut]
+    past: list[TicketRefOut]
+
+
+def _ticket_and_item(user: User, number: str, item_id: int) -> tuple[Any, ConfigurationItem]:
+    from opsdesk.incidents.selectors import incident_get
+
+    try:
+        ticket = incident_get(number=number.strip(), visible_to=user)
+    except NotFound as exc:
+        raise ValidationError(fields={"ticket": exc.message}) from None
+    try:
+        item = selectors.item_get(pk=item_id, visible_to=user)
+    except NotFound as exc:
+        raise ValidationError(fields={"item": exc.message}) from None
+    return ticket, item
+
+
+@router.post("/affected-items", response={201: ItemOut, **ERROR_RESPONSES}, summary="Link an item to an incident",
+             description="The incident affects the item (both of one contract); on the incident's timeline.")
+def affected_item_link_api(request: HttpRequest, payload: AffectedIn) -> Status[dict[str, Any]]:
+    user = api_user(request)
+    ticket, item = _ticket_and_item(user, payload.ticket, payload.item)
+    services.affected_item_link(by=user, ticket=ticket, item=item)
+    return Status(201, _item(item))
+
+
+@router.delete("/affected-items", response={204: None, **ERROR_RESPONSES}, summary="Unlink an item from an incident")
+def affected_item_unlink_api(request: HttpRequest, ticket: str, item: int) -> Status[None]:
+    user = api_user(request)
+    found_ticket, found_item = _ticket_and_item(user, ticket[:40], item)
+    services.affected_item_unlink(by=user, ticket=found_ticket, item=found_item)
+    return Status(204, None)
+
+
+@router.get("/items/{item_id}/tickets", response={200: ItemTicketsOut, **ERROR_RESPONSES},
+            summary="Incidents that affect an item", description="Open and past, newest first (50 at most).")
+def item_tickets_api(request: HttpRequest, item_id: Text) -> dict[str, Any]:
+    user = api_user(request)
+    open_, past = selectors.item_incidents(item=selectors.item_get(pk=item_id, visible_to=user), visible_to=user)
+    return {"open": [{"number": i.number, "title": i.title, "status": i.status} for i in open_],
+            "past": [{"number": i.number, "title": i.title, "status": i.status} for i in past]}

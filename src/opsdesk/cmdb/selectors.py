@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from opsdesk.accounts.models import User
 from opsdesk.accounts.selectors import access_for
+from opsdesk.core import sql
 from opsdesk.core.db import one_or_none
 from opsdesk.core.errors import NotFound, ValidationError
 from opsdesk.core.models import Activity
@@ -116,6 +118,45 @@ def _kinds(direction: str) -> tuple[list[str], list[str]]:
     return (to_source, to_target) if direction == "downstream" else (to_target, to_source)
 
 
+# The walk's two statements are plain SQL composed from model metadata and placeholders only: Django's per-value
+# lookup preparation cost more than the database did once a level holds thousands of ids.
+CHUNK = 1000  # ids per statement (SQLite binds at most 32,766 parameters)
+
+
+def _neighbours(frontier: list[int], from_target: list[str], from_source: list[str]) -> list[tuple[Any, ...]]:
+    """The ids at the other end of the frontier's relationships that carry an outage (each index used alone)."""
+    table = sql.q(Relationship._meta.db_table)
+    source, target, kind = sql.q("source_id"), sql.q("target_id"), sql.q("kind")
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(frontier), CHUNK):
+        ids = frontier[start:start + CHUNK]
+        marks = ", ".join(["%s"] * len(ids))
+        statement = (f"SELECT {source} FROM {table} WHERE {target} IN ({marks}) AND {kind} IN "
+                     f"({', '.join(['%s'] * len(from_target))}) UNION ALL "
+                     f"SELECT {target} FROM {table} WHERE {source} IN ({marks}) AND {kind} IN "
+                     f"({', '.join(['%s'] * len(from_source))})")
+        rows += _fetch(statement, [*ids, *from_target, *ids, *from_source])
+    return rows
+
+
+def _item_rows(ids: list[int]) -> list[tuple[Any, ...]]:
+    table = sql.q(ConfigurationItem._meta.db_table)
+    columns = ", ".join(sql.q(c) for c in ("id", "key", "name", "status", "importance", "ci_type_id"))
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        marks = ", ".join(["%s"] * len(chunk))
+        rows += _fetch(f"SELECT {columns} FROM {table} WHERE {sql.q('id')} IN ({marks})", chunk)
+    return rows
+
+
+def _fetch(statement: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    # Django's ordinary cursor, not core.sql's prepared one: these statements vary with the number of ids.
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return list(cursor.fetchall())
+
+
 def impact(*, item: ConfigurationItem, depth: int = 3, direction: str = "downstream") -> list[ImpactLevel]:
     """The items reached from `item`, by level (1 = directly), each once at its nearest level.
 
@@ -129,36 +170,23 @@ def impact(*, item: ConfigurationItem, depth: int = 3, direction: str = "downstr
         raise ValidationError(fields={"depth": _("Depth is 1 to %(n)d.") % {"n": MAX_DEPTH}})
     from_target, from_source = _kinds(direction)
     seen = {item.pk}
-    frontier = {item.pk}
+    frontier = [item.pk]
     found: list[tuple[int, set[int]]] = []
     for level in range(1, int(depth) + 1):
-        rows = Relationship.objects.filter(
-            Q(target_id__in=frontier, kind__in=from_target) | Q(source_id__in=frontier, kind__in=from_source)
-        ).values_list("source_id", "target_id")
-        reached: set[int] = set()
-        for source_id, target_id in rows:
-            other = source_id if target_id in frontier and source_id not in frontier else target_id
-            if source_id in frontier and target_id in frontier:
-                continue
-            if other not in seen:
-                reached.add(other)
+        reached = {other for (other,) in _neighbours(frontier, from_target, from_source)} - seen
         if not reached:
             break
         seen |= reached
         found.append((level, reached))
-        frontier = reached
+        frontier = sorted(reached)
     if not found:
         return []
     types = {t.pk: t for t in CIType.objects.all()}
     contract = item.contract.code  # relationships never leave a contract
     rows_by_id: dict[int, ImpactItem] = {}
-    wanted = sorted(pk for _lvl, ids in found for pk in ids)
-    for start in range(0, len(wanted), 2000):  # SQLite's limit on parameters
-        for pk, key, name, status, importance, type_id in ConfigurationItem.objects.filter(
-                pk__in=wanted[start:start + 2000]).values_list(
-                "pk", "key", "name", "status", "importance", "ci_type_id"):
-            ci_type = types[type_id]
-            rows_by_id[pk] = ImpactItem(pk, key, name, status, importance, ci_type.code, ci_type.name, contract)
+    for pk, key, name, status, importance, type_id in _item_rows(sorted(pk for _lvl, ids in found for pk in ids)):
+        ci_type = types[type_id]
+        rows_by_id[pk] = ImpactItem(pk, key, name, status, importance, ci_type.code, ci_type.name, contract)
     return [ImpactLevel(level, sorted((rows_by_id[pk] for pk in ids), key=lambda i: (i.importance, i.key)))
             for level, ids in found]
 
