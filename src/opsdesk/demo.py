@@ -25,6 +25,7 @@ from django.utils import timezone
 from opsdesk.accounts import services as accounts
 from opsdesk.accounts.choices import OrganisationKind, Role
 from opsdesk.accounts.models import Contract, Department, Organisation, RoleGrant, User
+from opsdesk.demo_assets import build_assets
 from opsdesk.demo_channels import build_channels
 from opsdesk.demo_cmdb import build_cmdb
 from opsdesk.demo_content import (
@@ -143,6 +144,7 @@ def load_demo(*, incidents: int = 300, seed: int = DEFAULT_SEED) -> list[dict[st
         build_knowledge(world, clock, real_now)
         build_procedures(world, clock, real_now)
         build_cmdb(world, clock, real_now)
+        build_assets(world, clock, real_now)
     search_services.drain_all()  # the demo's tickets are searchable at once, not after the first searches
     return demo_logins()
 

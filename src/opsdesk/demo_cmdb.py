@@ -109,12 +109,13 @@ def build_cmdb(world: World, clock: SimulatedClock, now: dt.datetime) -> None:
     report = imports.cmdb_import(by=engineer, upload=_workbook(_rows(), RELATIONS), dry_run=False)
     if not report.written:
         raise RuntimeError(f"demo CMDB import failed: {report.errors[:3]}")
-    clock.set(now - dt.timedelta(hours=8))
     linker = crew.agents[0] if crew.agents else engineer
     open_incidents = Incident.objects.filter(contract=crew.contract, status__in=OPEN_STATUSES).order_by("-id")
     for n, incident in enumerate(open_incidents[:LINKED]):
         key = next((k for word, k in LINKS.items() if word in incident.title), FALLBACK[n % len(FALLBACK)])
         item = selectors.item_by_key(contract_id=crew.contract.pk, key=key, visible_to=linker)
+        # linked soon after it was logged (never before, never in the future)
+        clock.set(min(now, max(now - dt.timedelta(hours=8), incident.created_at + dt.timedelta(minutes=10))))
         affected_item_link(by=linker, ticket=incident, item=item)
     # The monthly audit: the inventory lacks the backup server (sent for repair) and finds a printer server.
     clock.set(now - dt.timedelta(hours=3))

@@ -6,3 +6,10 @@ class AssetsConfig(AppConfig):
     name = "opsdesk.assets"
     label = "assets"
     verbose_name = _("Assets")
+
+    def ready(self) -> None:
+        from opsdesk.core.approvals import register
+
+        from .selectors import pending_approvals
+
+        register(pending_approvals)
