@@ -52,6 +52,7 @@ from opsdesk.demo_content import (
 )
 from opsdesk.demo_knowledge import build_knowledge
 from opsdesk.demo_procedures import build_procedures
+from opsdesk.demo_supplies import build_supplies
 from opsdesk.incidents.choices import Channel, HoldReason, IncidentStatus
 from opsdesk.incidents.models import IncidentCategory
 from opsdesk.incidents.services import incident_act, incident_category_create, incident_comment, incident_create
@@ -145,6 +146,7 @@ def load_demo(*, incidents: int = 300, seed: int = DEFAULT_SEED) -> list[dict[st
         build_procedures(world, clock, real_now)
         build_cmdb(world, clock, real_now)
         build_assets(world, clock, real_now)
+        build_supplies(world, clock, real_now)
     search_services.drain_all()  # the demo's tickets are searchable at once, not after the first searches
     return demo_logins()
 

@@ -20,6 +20,12 @@ PATHS = {
     "/api/v1/incidents/{number}": {"get"},
     "/api/v1/incidents/{number}/actions/{action}": {"post"},
     "/api/v1/incidents/{number}/comments": {"post"},
+    "/api/v1/cmdb/types": {"get", "post"},
+    "/api/v1/cmdb/items": {"get", "post"},
+    "/api/v1/cmdb/items/{item_id}": {"get", "patch"},
+    "/api/v1/cmdb/items/{item_id}/impact": {"get"},
+    "/api/v1/cmdb/relationships": {"post"},
+    "/api/v1/cmdb/import": {"post"},
 }
 
 

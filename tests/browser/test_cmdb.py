@@ -98,4 +98,3 @@ def test_import_a_workbook_then_see_a_servers_graph_and_impact(world, live_serve
     # one level only (htmx swaps the list in place)
     page.select_option("#impact-depth", "1")
     expect(page.locator("#impact .impact-level")).to_have_count(1)
-    page.screenshot(path="/tmp/server.png", full_page=True)
