@@ -108,3 +108,40 @@ def test_the_status_report_counts_items_by_type_status_and_importance(world, api
     xlsx = login(world.engineer).get("/cmdb/status/?contract=TAX-2026&format=xlsx")
     rows = list(load_workbook(io.BytesIO(xlsx.content)).worksheets[0].iter_rows(values_only=True))
     assert len(rows) == 3 and rows[0][-1] == "合计"
+
+
+def test_types_evolve_without_invalidating_items(world, api, login, ci):
+    from opsdesk.cmdb.models import CIType
+
+    admin = grant(UserFactory(username="sysadmin"), "system_admin", world.contract_a)
+    page = login(admin)
+    created = page.post("/cmdb/types/", {"code": "ups", "name": "UPS", "description": "",
+                                         "attributes": "capacity | 容量 (kVA) | integer | yes\n"
+                                                       "brand | 品牌 | choice | | 山特, APC"})
+    assert created.status_code == 302
+    ups = CIType.objects.get(code="ups")
+    assert [a["name"] for a in ups.attributes] == ["capacity", "brand"] and ups.attributes[0]["required"] is True
+    bad = page.post("/cmdb/types/", {"code": "x", "name": "X", "attributes": "a | A | colour"})
+    assert bad.status_code == 422 and "第 1 行" in bad.content.decode()
+    ci("ups-01", "ups", attributes={"capacity": 20, "brand": "APC"})
+    engineer_api = api(world.engineer)
+    assert engineer_api.patch("/cmdb/types/ups", {"name": "不间断电源"}).status_code == 403
+    admin_api = api(admin)
+    keep = [{"name": "capacity", "label": "容量", "kind": "integer", "required": True},
+            {"name": "brand", "label": "品牌", "kind": "choice", "choices": ["山特", "APC", "华为"]}]
+    for attributes, field in (
+            (keep[:1], "attributes"),                                                  # dropped
+            ([{**keep[0], "kind": "text"}, keep[1]], "attributes.0.kind"),             # kind changed
+            ([keep[0], {**keep[1], "choices": ["华为"]}], "attributes.1.choices"),      # options removed
+            ([*keep, {"name": "phase", "label": "相数", "kind": "integer", "required": True}],
+             "attributes.2.required")):                                                # required on used type
+        response = admin_api.patch("/cmdb/types/ups", {"attributes": attributes})
+        assert response.status_code == 422 and field in response.json()["error"]["fields"], attributes
+    ups.refresh_from_db()
+    assert len(ups.attributes) == 2 and ups.attributes[1]["choices"] == ["山特", "APC"]
+    grown = admin_api.patch("/cmdb/types/ups", {"name": "不间断电源", "attributes": [
+        *keep, {"name": "phase", "label": "相数", "kind": "integer"}]})
+    assert grown.status_code == 200 and grown.json()["name"] == "不间断电源"
+    assert AuditEntry.objects.filter(action="cmdb.type_update").count() == 1
+    assert login(world.engineer).get("/cmdb/types/ups/").status_code == 403
+    assert 'data-type="ups"' in login(world.engineer).get("/cmdb/types/").content.decode()

@@ -202,6 +202,27 @@ def type_create_api(request: HttpRequest, payload: TypeIn) -> Status[dict[str, A
     return Status(201, _type(ci_type))
 
 
+class TypePatch(Schema):
+    name: Text | None = Field(None, max_length=100)
+    description: Text | None = None
+    attributes: list[AttributeDefinition] | None = Field(None, max_length=100)
+    is_active: bool | None = None
+
+
+@router.patch("/types/{code}", response={200: TypeOut, **ERROR_RESPONSES}, summary="Change a type",
+              description="Attributes may be added (not required once the type has items), relabelled, given more "
+                          "options; never removed or changed in kind.")
+def type_update_api(request: HttpRequest, code: Text, payload: TypePatch) -> dict[str, Any]:
+    user = api_user(request)
+    ci_type = selectors.type_get(code=code)
+    if ci_type is None:
+        raise NotFound(_("Unknown type “%(value)s”.") % {"value": code[:50]})
+    data = payload.model_dump(exclude_unset=True)
+    if "attributes" in data and data["attributes"] is not None:
+        data["attributes"] = [a.model_dump() for a in payload.attributes or []]
+    return _type(services.ci_type_update(by=user, ci_type=ci_type, **data))
+
+
 @router.get("/items", response={200: ItemPageOut, **ERROR_RESPONSES}, summary="List configuration items")
 def item_list_api(request: HttpRequest, params: Query[ItemListParams]) -> dict[str, Any]:
     user = api_user(request)

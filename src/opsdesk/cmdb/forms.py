@@ -120,3 +120,55 @@ class AuditForm(ServiceErrorsMixin, forms.Form):
     def __init__(self, *args: Any, contracts: list[Contract], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["contract"].choices = [(c.code, f"{c.code} {c.name}") for c in contracts]
+
+
+class TypeForm(ServiceErrorsMixin, forms.Form):
+    """A type and its attributes, one attribute a line: `name | label | kind | required | option, option`."""
+
+    code = forms.SlugField(label=_("Code"), max_length=50,
+                           help_text=_("Lower-case letters, digits, - and _; it cannot change later."))
+    name = forms.CharField(label=_("Name"), max_length=100)
+    description = forms.CharField(label=_("Description"), required=False, max_length=2000,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+    attributes = forms.CharField(
+        label=_("Attributes"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("One a line: name | label | kind (text, integer, decimal, date, bool, choice) | required "
+                    "(yes or empty) | options of a choice, separated by commas. Example: os | 操作系统 | choice | "
+                    "yes | 麒麟, 统信, Windows"))
+    is_active = forms.BooleanField(label=_("In use"), required=False, initial=True)
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            self.fields["code"].disabled = True
+            self.fields["code"].required = False
+
+    @staticmethod
+    def lines_of(definitions: list[dict[str, Any]]) -> str:
+        return "\n".join(" | ".join([d["name"], d.get("label", ""), d.get("kind", "text"),
+                                     "yes" if d.get("required") else "", ", ".join(d.get("choices", []))]).rstrip(" |")
+                         for d in definitions)
+
+    def definitions(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for line in str(self.cleaned_data.get("attributes") or "").splitlines():
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split("|")] + [""] * 5
+            out.append({"name": parts[0], "label": parts[1] or parts[0], "kind": parts[2] or "text",
+                        "required": parts[3].lower() in ("yes", "y", "true", "1", "是", "必填"),
+                        "choices": [c.strip() for c in parts[4].replace("，", ",").split(",") if c.strip()]})
+        return out
+
+    def apply_service_errors(self, exc: Any) -> None:
+        """`attributes.3.kind` becomes "Line 4: …" under the attributes box."""
+        for field, message in exc.fields.items():
+            if field.startswith("attributes."):
+                index = field.split(".")[1]
+                line = int(index) + 1 if index.isdigit() else None
+                self.add_error("attributes", _("Line %(n)d: %(message)s") % {"n": line, "message": message}
+                               if line else message)
+            else:
+                self.add_error(field if field in self.fields else None, message)
+        if not exc.fields:
+            self.add_error(None, exc.message)

@@ -97,6 +97,61 @@ def ci_type_create(*, by: User, code: str, name: str, description: str = "",
     return ci_type
 
 
+def ci_type_update(*, by: User, ci_type: CIType, name: str | None = None, description: str | None = None,
+                   attributes: list[dict[str, Any]] | None = None, is_active: bool | None = None) -> CIType:
+    """Change a type's name, description, attributes or use (system administrators and project managers).
+
+    The recorded items stay valid: an attribute keeps its name and kind once defined and is never dropped, a
+    choice keeps its options (more may be added), and an attribute added to a type that has items cannot be
+    required (those items have no value for it)."""
+    if not _may_define_types(by):
+        raise PermissionDenied(_("Only system administrators and project managers define item types."))
+    errors: dict[str, str] = {}
+    changes: dict[str, Any] = {}
+    if name is not None:
+        changes["name"] = clean_text(errors, "name", name, required=True, max_length=100)
+    if description is not None:
+        changes["description"] = clean_text(errors, "description", description, max_length=2000)
+    if is_active is not None:
+        changes["is_active"] = bool(is_active)
+    if errors:
+        raise ValidationError(fields=errors)
+    if attributes is not None:
+        definitions = clean_attribute_definitions(attributes)
+        before = {spec["name"]: spec for spec in ci_type.attributes}
+        after = {spec["name"]: (i, spec) for i, spec in enumerate(definitions)}
+        has_items = ConfigurationItem.objects.filter(ci_type=ci_type).exists()
+        for attr, old in before.items():
+            if attr not in after:
+                errors["attributes"] = _("“%(name)s” cannot be removed: items may hold a value for it.") % {
+                    "name": attr}
+                continue
+            i, new = after[attr]
+            if new["kind"] != old["kind"]:
+                errors[f"attributes.{i}.kind"] = _("The kind of “%(name)s” cannot change.") % {"name": attr}
+            elif set(old.get("choices", [])) - set(new.get("choices", [])):
+                errors[f"attributes.{i}.choices"] = _("Options of “%(name)s” can be added, not removed.") % {
+                    "name": attr}
+            elif new["required"] and not old.get("required") and has_items:
+                errors[f"attributes.{i}.required"] = _("Items of this type have no value for it yet.")
+        for attr, (i, new) in after.items():
+            if attr not in before and new["required"] and has_items:
+                errors[f"attributes.{i}.required"] = _("Items of this type have no value for it yet.")
+        if errors:
+            raise ValidationError(fields=errors)
+        changes["attributes"] = definitions
+    changed = {k: v for k, v in changes.items() if getattr(ci_type, k) != v}
+    if not changed:
+        return ci_type
+    before_values = {k: getattr(ci_type, k) for k in changed}
+    with transaction.atomic():
+        CIType.objects.filter(pk=ci_type.pk).update(updated_at=timezone.now(), **changed)
+        for k, v in changed.items():
+            setattr(ci_type, k, v)
+        audit_record(actor=by, action="cmdb.type_update", instance=ci_type, before=before_values, after=changed)
+    return ci_type
+
+
 # --- attribute values -------------------------------------------------------------------------------------------
 
 def clean_attribute_values(ci_type: CIType, values: Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opsdesk.accounts.choices import STAFF_ROLES
 from opsdesk.accounts.models import Contract, User
 from opsdesk.accounts.selectors import access_for, staff_on_contract
-from opsdesk.core.errors import NotFound, ValidationError
+from opsdesk.core.errors import NotFound, PermissionDenied, ValidationError
 from opsdesk.core.http import is_htmx, page_errors, staff_only
 from opsdesk.core.spreadsheets import Column, workbook_bytes, xlsx_response
 from opsdesk.incidents.choices import STATUS_COLOURS as INCIDENT_COLOURS
@@ -28,7 +28,7 @@ from opsdesk.incidents.workflow import INCIDENT_WORKFLOW
 from . import audits, imports, selectors, services
 from .api import export_response
 from .choices import Importance, ItemStatus, RelationKind
-from .forms import AuditForm, ImportForm, ItemFilterForm, ItemForm, RelationForm
+from .forms import AuditForm, ImportForm, ItemFilterForm, ItemForm, RelationForm, TypeForm
 from .models import AuditFinding, CIType, ConfigurationItem, Relationship
 
 STATUS_COLOURS = {ItemStatus.PLANNED: "azure", ItemStatus.ACTIVE: "green", ItemStatus.MAINTENANCE: "orange",
@@ -143,8 +143,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def item_impact(request: HttpRequest, pk: int) -> HttpResponse:
     """The impact list (htmx fragment): `depth` 1-10, `direction` downstream or upstream."""
     item = _item(request, pk)
-    direction = request.GET.get("direction") if request.GET.get("direction") in ("downstream", "upstream") \
-        else "downstream"
+    direction = "upstream" if request.GET.get("direction") == "upstream" else "downstream"
     return render(request, "cmdb/_impact.html", _impact_context(item, _impact_depth(request), direction))
 
 
@@ -427,3 +426,70 @@ def status_report(request: HttpRequest) -> HttpResponse:
                              _("configuration-status-%(contract)s.xlsx") % {"contract": report.contract.code})
     return render(request, "cmdb/status_report.html",
                   {"report": report, "contracts": contracts, "contract": code})
+
+
+# --- item types -----------------------------------------------------------------------------------------------------
+
+def _may_define_types(user: User) -> bool:
+    return bool(user.is_superuser or access_for(user).roles & services.TYPE_ADMINS)
+
+
+@login_required
+@page_errors
+@staff_only
+@require_http_methods(["GET", "POST"])
+def type_list(request: HttpRequest) -> HttpResponse:
+    """The item types and their attributes; system administrators and project managers add types here."""
+    user = _me(request)
+    can_define = _may_define_types(user)
+    form = TypeForm(request.POST or None) if can_define else None
+    status = 200
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied(_("Only system administrators and project managers define item types."))
+        status = 422
+        if form.is_valid():
+            try:
+                ci_type = services.ci_type_create(by=user, code=form.cleaned_data["code"],
+                                                  name=form.cleaned_data["name"],
+                                                  description=form.cleaned_data["description"],
+                                                  attributes=form.definitions())
+            except ValidationError as exc:
+                form.apply_service_errors(exc)
+            else:
+                messages.success(request, _("Type %(name)s defined.") % {"name": ci_type.name})
+                return redirect("cmdb:type_list")
+    types = list(CIType.objects.order_by("-is_active", "code"))
+    return render(request, "cmdb/type_list.html", {"types": types, "form": form, "can_define": can_define},
+                  status=status)
+
+
+@login_required
+@page_errors
+@staff_only
+@require_http_methods(["GET", "POST"])
+def type_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Rename a type, add or relabel attributes, add options, retire it (items stay valid)."""
+    user = _me(request)
+    if not _may_define_types(user):
+        raise PermissionDenied(_("Only system administrators and project managers define item types."))
+    ci_type = selectors.type_get(code=code)
+    if ci_type is None:
+        raise NotFound(_("Unknown type “%(value)s”.") % {"value": code[:50]})
+    initial = {"code": ci_type.code, "name": ci_type.name, "description": ci_type.description,
+               "attributes": TypeForm.lines_of(ci_type.attributes), "is_active": ci_type.is_active}
+    form = TypeForm(request.POST or None, initial=initial, editing=True)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                services.ci_type_update(by=user, ci_type=ci_type, name=form.cleaned_data["name"],
+                                        description=form.cleaned_data["description"],
+                                        attributes=form.definitions(), is_active=form.cleaned_data["is_active"])
+            except ValidationError as exc:
+                form.apply_service_errors(exc)
+            else:
+                messages.success(request, _("Type %(name)s saved.") % {"name": ci_type.name})
+                return redirect("cmdb:type_list")
+    return render(request, "cmdb/type_form.html", {"form": form, "ci_type": ci_type}, status=status)
