@@ -127,6 +127,10 @@ def _neighbours(frontier: list[int], from_target: list[str], from_source: list[s
     """The ids at the other end of the frontier's relationships that carry an outage (each index used alone)."""
     table = sql.q(Relationship._meta.db_table)
     source, target, kind = sql.q("source_id"), sql.q("target_id"), sql.q("kind")
+    if connection.vendor == "postgresql":  # one array parameter each: parsed and planned in a fraction
+        return _fetch(f"SELECT {source} FROM {table} WHERE {target} = ANY(%s) AND {kind} = ANY(%s) UNION ALL "
+                      f"SELECT {target} FROM {table} WHERE {source} = ANY(%s) AND {kind} = ANY(%s)",
+                      [frontier, from_target, frontier, from_source])
     rows: list[tuple[Any, ...]] = []
     for start in range(0, len(frontier), CHUNK):
         ids = frontier[start:start + CHUNK]
@@ -142,6 +146,8 @@ def _neighbours(frontier: list[int], from_target: list[str], from_source: list[s
 def _item_rows(ids: list[int]) -> list[tuple[Any, ...]]:
     table = sql.q(ConfigurationItem._meta.db_table)
     columns = ", ".join(sql.q(c) for c in ("id", "key", "name", "status", "importance", "ci_type_id"))
+    if connection.vendor == "postgresql":
+        return _fetch(f"SELECT {columns} FROM {table} WHERE {sql.q('id')} = ANY(%s)", [ids])
     rows: list[tuple[Any, ...]] = []
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
