@@ -183,3 +183,20 @@ def test_the_api_links_and_lists_an_items_incidents(world, api, ci):
                                        {"ticket": incident.number, "item": item.pk}).status_code == 422
     response = agent.delete(f"/cmdb/affected-items?ticket={incident.number}&item={item.pk}")
     assert response.status_code == 204 and AffectedItem.objects.count() == 0
+
+
+def test_problems_link_items_too(world, login, api, ci):
+    from opsdesk.problems import services as problems
+
+    item = ci("db-tax", "database", attributes={})
+    problem = problems.problem_create(by=world.second_line, contract=world.contract_a, title="核心库连接池耗尽",
+                                      description="月初高峰期连接数打满")
+    page = login(world.engineer)
+    response = page.post(f"/cmdb/problems/{problem.number}/items/", {"item": "db-tax"})
+    assert response.status_code == 302 and response["Location"] == problem.get_absolute_url() + "#ticket-items"
+    assert 'class="list-group-item d-flex align-items-center gap-2 ticket-item" data-key="db-tax"' in \
+        page.get(problem.get_absolute_url()).content.decode()
+    assert f'class="item-problem" data-number="{problem.number}"' in page.get(f"/cmdb/{item.pk}/").content.decode()
+    assert page.post(f"/cmdb/changes/{problem.number}/items/", {"item": "db-tax"}).status_code == 404
+    response = api(world.engineer).delete(f"/cmdb/affected-items?ticket={problem.number}&item={item.pk}")
+    assert response.status_code == 204 and AffectedItem.objects.count() == 0

@@ -459,7 +459,7 @@ def status_report_api(request: HttpRequest, contract: str) -> dict[str, Any]:
 # --- tickets that affect items ----------------------------------------------------------------------------------
 
 class AffectedIn(Schema):
-    ticket: Text = Field(max_length=40, description="Incident number (INC-…).")
+    ticket: Text = Field(max_length=40, description="Incident (INC-…) or problem (PRB-…) number.")
     item: int = Field(ge=1, le=2**63 - 1)
 
 
@@ -475,10 +475,9 @@ class ItemTicketsOut(Schema):
 
 
 def _ticket_and_item(user: User, number: str, item_id: int) -> tuple[Any, ConfigurationItem]:
-    from opsdesk.incidents.selectors import incident_get
-
+    kind = "problems" if number.strip().upper().startswith("PRB-") else "incidents"
     try:
-        ticket = incident_get(number=number.strip(), visible_to=user)
+        ticket = selectors.ticket_get(kind=kind, number=number.strip(), visible_to=user)
     except NotFound as exc:
         raise ValidationError(fields={"ticket": exc.message}) from None
     try:
@@ -488,8 +487,9 @@ def _ticket_and_item(user: User, number: str, item_id: int) -> tuple[Any, Config
     return ticket, item
 
 
-@router.post("/affected-items", response={201: ItemOut, **ERROR_RESPONSES}, summary="Link an item to an incident",
-             description="The incident affects the item (both of one contract); on the incident's timeline.")
+@router.post("/affected-items", response={201: ItemOut, **ERROR_RESPONSES}, summary="Link an item to a ticket",
+             description="The incident or problem affects the item (both of one contract); on the ticket's "
+                         "timeline.")
 def affected_item_link_api(request: HttpRequest, payload: AffectedIn) -> Status[dict[str, Any]]:
     user = api_user(request)
     ticket, item = _ticket_and_item(user, payload.ticket, payload.item)
@@ -497,7 +497,7 @@ def affected_item_link_api(request: HttpRequest, payload: AffectedIn) -> Status[
     return Status(201, _item(item))
 
 
-@router.delete("/affected-items", response={204: None, **ERROR_RESPONSES}, summary="Unlink an item from an incident")
+@router.delete("/affected-items", response={204: None, **ERROR_RESPONSES}, summary="Unlink an item from a ticket")
 def affected_item_unlink_api(request: HttpRequest, ticket: str, item: int) -> Status[None]:
     user = api_user(request)
     found_ticket, found_item = _ticket_and_item(user, ticket[:40], item)

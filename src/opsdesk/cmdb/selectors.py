@@ -229,6 +229,32 @@ def item_incidents(*, item: ConfigurationItem, visible_to: User, limit: int = 50
     return ([i for i in found if i.status not in ENDED_STATUSES], [i for i in found if i.status in ENDED_STATUSES])
 
 
+def item_problems(*, item: ConfigurationItem, visible_to: User, limit: int = 50) -> list[Any]:
+    """The problems that affect `item` and that `visible_to` may see, newest first."""
+    from opsdesk.problems.models import Problem
+    from opsdesk.problems.selectors import problem_visibility_q
+
+    ids = AffectedItem.objects.filter(item=item, content_type=ContentType.objects.get_for_model(Problem)
+                                      ).values("object_id")
+    return list(Problem.objects.filter(problem_visibility_q(visible_to), pk__in=ids).order_by("-id")[:limit])
+
+
+TICKET_KINDS = ("incidents", "problems")
+
+
+def ticket_get(*, kind: str, number: str, visible_to: User) -> Any:
+    """An incident or a problem by its number (kind `incidents` or `problems`), as `visible_to` may see it."""
+    if kind == "incidents":
+        from opsdesk.incidents.selectors import incident_get
+
+        return incident_get(number=number, visible_to=visible_to)
+    if kind == "problems":
+        from opsdesk.problems.selectors import problem_get
+
+        return problem_get(number=number, visible_to=visible_to)
+    raise NotFound(_("Not found."))
+
+
 def item_by_key(*, contract_id: int, key: str, visible_to: User) -> ConfigurationItem:
     """An item by its key on one contract (what people type), or NotFound."""
     found = one_or_none(_items().filter(item_visibility_q(visible_to), contract_id=contract_id,

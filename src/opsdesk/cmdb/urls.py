@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:pk>/graph/", views.item_graph, name="item_graph"),
     path("<int:pk>/relationships/", views.relation_add, name="relation_add"),
     path("<int:pk>/relationships/<int:relation_id>/remove/", views.relation_remove, name="relation_remove"),
-    path("incidents/<str:number>/items/", views.ticket_item_link, name="ticket_item_link"),
-    path("incidents/<str:number>/items/<int:pk>/unlink/", views.ticket_item_unlink, name="ticket_item_unlink"),
+    # kind: incidents or problems (anything else is a 404)
+    path("<slug:kind>/<str:number>/items/", views.ticket_item_link, name="ticket_item_link"),
+    path("<slug:kind>/<str:number>/items/<int:pk>/unlink/", views.ticket_item_unlink, name="ticket_item_unlink"),
 ]

@@ -108,6 +108,7 @@ def detail_context(request: HttpRequest, item: ConfigurationItem, *,
                    relation_form: RelationForm | None = None) -> dict[str, Any]:
     user = _me(request)
     open_incidents, past_incidents = selectors.item_incidents(item=item, visible_to=user)
+    problems = selectors.item_problems(item=item, visible_to=user)
     labels = {spec["name"]: spec.get("label") or spec["name"] for spec in item.ci_type.attributes}
     return {
         "item": item,
@@ -116,6 +117,7 @@ def detail_context(request: HttpRequest, item: ConfigurationItem, *,
         "history": selectors.item_history(item=item),
         "open_incidents": open_incidents,
         "past_incidents": past_incidents,
+        "problems": problems,
         "incident_colours": INCIDENT_COLOURS,
         "incident_workflow": INCIDENT_WORKFLOW,
         "status_colours": STATUS_COLOURS,
@@ -315,44 +317,43 @@ def item_import(request: HttpRequest) -> HttpResponse:
     return render(request, "cmdb/item_import.html", {"form": form, "report": report}, status=status)
 
 
-def _incident(request: HttpRequest, number: str) -> Any:
-    from opsdesk.incidents.selectors import incident_get
-
-    return incident_get(number=number, visible_to=_me(request))
+def _ticket(request: HttpRequest, kind: str, number: str) -> Any:
+    """The incident or problem `number` (kind `incidents` or `problems`) the viewer may see, or a 404."""
+    return selectors.ticket_get(kind=kind, number=number, visible_to=_me(request))
 
 
 @login_required
 @page_errors
 @staff_only
 @require_POST
-def ticket_item_link(request: HttpRequest, number: str) -> HttpResponse:
-    """Link a configuration item (by its key on the incident's contract) to an incident."""
-    incident = _incident(request, number)
+def ticket_item_link(request: HttpRequest, kind: str, number: str) -> HttpResponse:
+    """Link a configuration item (by its key on the ticket's contract) to an incident or a problem."""
+    ticket = _ticket(request, kind, number)
     key = str(request.POST.get("item") or "").replace("\x00", "").strip()[:100]
     try:
         if not key:
             raise ValidationError(fields={"item": _("Enter the key of a configuration item.")})
-        item = selectors.item_by_key(contract_id=incident.contract_id, key=key, visible_to=_me(request))
-        services.affected_item_link(by=_me(request), ticket=incident, item=item)
+        item = selectors.item_by_key(contract_id=ticket.contract_id, key=key, visible_to=_me(request))
+        services.affected_item_link(by=_me(request), ticket=ticket, item=item)
     except (NotFound, ValidationError) as exc:
         messages.error(request, exc.fields.get("item", exc.message) if isinstance(exc, ValidationError)
                        else exc.message)
     else:
         messages.success(request, _("%(key)s linked.") % {"key": item.key})
-    return redirect(incident.get_absolute_url() + "#ticket-items")
+    return redirect(ticket.get_absolute_url() + "#ticket-items")
 
 
 @login_required
 @page_errors
 @staff_only
 @require_POST
-def ticket_item_unlink(request: HttpRequest, number: str, pk: int) -> HttpResponse:
-    """Remove an item from an incident's affected items."""
-    incident = _incident(request, number)
+def ticket_item_unlink(request: HttpRequest, kind: str, number: str, pk: int) -> HttpResponse:
+    """Remove an item from a ticket's affected items."""
+    ticket = _ticket(request, kind, number)
     item = _item(request, pk)
-    services.affected_item_unlink(by=_me(request), ticket=incident, item=item)
+    services.affected_item_unlink(by=_me(request), ticket=ticket, item=item)
     messages.success(request, _("%(key)s unlinked.") % {"key": item.key})
-    return redirect(incident.get_absolute_url() + "#ticket-items")
+    return redirect(ticket.get_absolute_url() + "#ticket-items")
 
 
 # --- audits and the status report -------------------------------------------------------------------------------
