@@ -20,13 +20,14 @@ from opsdesk.accounts.selectors import contract_get
 from opsdesk.cmdb.models import ConfigurationItem
 from opsdesk.core.api import (
     ERROR_RESPONSES,
+    IMPORT_RESPONSES,
     CursorPageOut,
-    ErrorOut,
     OutSchema,
     Text,
     action_data,
     activity_out,
     api_user,
+    import_result,
     local_time,
 )
 from opsdesk.core.errors import NotFound, ValidationError
@@ -244,28 +245,6 @@ class CheckResultsIn(Schema):
     results: list[CheckResultIn] = Field(max_length=5000)
 
 
-class ImportRowError(Schema):
-    sheet: str
-    row: int
-    column: str
-    message: str
-
-
-class ImportReportOut(Schema):
-    dry_run: bool
-    ok: bool = Field(description="No row has an error.")
-    written: bool = Field(description="The workbook was written (not a dry run, no errors).")
-    rows: dict[str, int]
-    created: dict[str, int]
-    updated: dict[str, int]
-    error_count: int
-    errors: list[ImportRowError] = Field(description="Every bad row (the first 5,000): sheet, row, column, reason.")
-
-
-class ImportRejectedOut(ErrorOut):
-    report: ImportReportOut
-
-
 # --- helpers ------------------------------------------------------------------------------------------------------
 
 def asset_out(a: Asset) -> dict[str, Any]:
@@ -403,7 +382,7 @@ def asset_export_api(request: HttpRequest, params: Query[AssetListParams]) -> Ht
                          _("assets.xlsx"))
 
 
-@router.post("/import", response={**ERROR_RESPONSES, 200: ImportReportOut, 422: ImportRejectedOut},
+@router.post("/import", response=IMPORT_RESPONSES,
              summary="Import assets from Excel",
              description="A workbook like the export's (contract, asset tag, name …). Every row is checked first; a "
                          "dry run (the default) only reports. A real run writes all or nothing: with any bad row it "
@@ -412,11 +391,7 @@ def import_api(request: HttpRequest, dry_run: bool = True, file: UploadedFile = 
                ) -> Any:
     user = api_user(request)
     report = transfer.import_assets(by=user, upload=file, dry_run=dry_run)
-    if not dry_run and not report.ok:
-        message = _("%(n)d rows have errors; nothing was written.") % {"n": report.error_count}
-        return Status(422, {"error": {"code": "import_rejected", "message": message, "fields": {}},
-                            "report": report.as_dict()})
-    return report.as_dict()
+    return import_result(report)
 
 
 def _asset_detail(asset: Asset) -> dict[str, Any]:

@@ -14,12 +14,13 @@ from opsdesk.accounts.models import User
 from opsdesk.accounts.selectors import contract_get
 from opsdesk.core.api import (
     ERROR_RESPONSES,
+    IMPORT_RESPONSES,
     CursorPageOut,
-    ErrorOut,
     OutSchema,
     Text,
     activity_out,
     api_user,
+    import_result,
     local_time,
 )
 from opsdesk.core.errors import NotFound, ValidationError
@@ -265,29 +266,7 @@ def export_response(user: User, params: dict[str, Any]) -> HttpResponse:
     return xlsx_response(content, _("configuration-items.xlsx"))
 
 
-class ImportRowError(Schema):
-    sheet: str
-    row: int
-    column: str
-    message: str
-
-
-class ImportReportOut(Schema):
-    dry_run: bool
-    ok: bool = Field(description="No row has an error.")
-    written: bool = Field(description="The workbook was written (not a dry run, no errors).")
-    rows: dict[str, int]
-    created: dict[str, int]
-    updated: dict[str, int]
-    error_count: int
-    errors: list[ImportRowError] = Field(description="Every bad row (the first 5,000): sheet, row, column, reason.")
-
-
-class ImportRejectedOut(ErrorOut):
-    report: ImportReportOut
-
-
-@router.post("/import", response={**ERROR_RESPONSES, 200: ImportReportOut, 422: ImportRejectedOut},
+@router.post("/import", response=IMPORT_RESPONSES,
              summary="Import items and relationships from Excel",
              description="A workbook like the export's. Every row is checked first; a dry run (the default) only "
                          "reports. A real run writes all or nothing: with any bad row it answers 422 with the "
@@ -296,11 +275,7 @@ def import_api(request: HttpRequest, dry_run: bool = True, file: UploadedFile = 
                ) -> Any:
     user = api_user(request)
     report = imports.cmdb_import(by=user, upload=file, dry_run=dry_run)
-    if not dry_run and not report.ok:
-        message = _("%(n)d rows have errors; nothing was written.") % {"n": report.error_count}
-        return Status(422, {"error": {"code": "import_rejected", "message": message, "fields": {}},
-                            "report": report.as_dict()})
-    return report.as_dict()
+    return import_result(report)
 
 
 @router.get("/items/{item_id}", response={200: ItemDetailOut, **ERROR_RESPONSES}, summary="A configuration item",

@@ -29,7 +29,7 @@ from opsdesk.core.spreadsheets import Column, ImportReport, find_sheet, open_wor
 from .choices import Importance, ItemStatus
 from .imports import ITEMS_SHEET, choice_lookup
 from .models import AuditFinding, CIType, ConfigurationAudit, ConfigurationItem, Relationship
-from .services import EDITORS, attribute_value
+from .services import attribute_value, may_edit_items
 
 INVENTORY_COLUMNS = (
     Column("contract", gettext_lazy("Contract")),
@@ -61,7 +61,7 @@ def configuration_audit_run(*, by: User, contract: Contract, upload: Any, note: 
     access = access_for(by)
     if contract.pk not in access.staff_contract_ids:
         raise NotFound(_("Unknown contract."))
-    if not access.roles_on(contract.pk) & EDITORS:
+    if not may_edit_items(by, contract.pk):
         raise ValidationError(fields={"contract": _("Only the contract's engineers, project manager and system "
                                                     "administrator audit its configuration.")})
     errors: dict[str, str] = {}

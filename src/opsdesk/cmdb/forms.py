@@ -53,12 +53,17 @@ class ItemForm(ServiceErrorsMixin, forms.Form):
         self.fields["contract"].choices = [(c.code, f"{c.code} {c.name}") for c in contracts]
         self.fields["type"].choices = [("", "—"), *((t.code, t.name) for t in types)]
         self.fields["owner"].choices = [("", "—"), *((u.username, u.display_name) for u in owners)]
+        self._owners = {u.username: u for u in owners}
         if editing:
             for name in ("contract", "type", "key"):
                 self.fields[name].disabled = True
                 self.fields[name].required = False
         for spec in (ci_type.attributes if ci_type else []):
             self.fields[ATTR_PREFIX + spec["name"]] = _attribute_field(spec)
+
+    def chosen_owner(self) -> User | None:
+        """The chosen owner (one of the contract's people the list offered), or None."""
+        return self._owners.get(self.cleaned_data.get("owner") or "")
 
     def attribute_fields(self) -> list[Any]:
         return [self[name] for name in self.fields if name.startswith(ATTR_PREFIX)]

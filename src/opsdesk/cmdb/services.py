@@ -69,14 +69,14 @@ def clean_attribute_definitions(value: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _may_define_types(by: User) -> bool:
+def may_define_types(by: User) -> bool:
     return bool(by.is_superuser or access_for(by).roles & TYPE_ADMINS)
 
 
 def ci_type_create(*, by: User, code: str, name: str, description: str = "",
                    attributes: list[dict[str, Any]] | None = None) -> CIType:
     """A new configuration-item type (system administrators and project managers)."""
-    if not _may_define_types(by):
+    if not may_define_types(by):
         raise PermissionDenied(_("Only system administrators and project managers define item types."))
     errors: dict[str, str] = {}
     code = clean_text(errors, "code", code, required=True, max_length=50)
@@ -104,7 +104,7 @@ def ci_type_update(*, by: User, ci_type: CIType, name: str | None = None, descri
     The recorded items stay valid: an attribute keeps its name and kind once defined and is never dropped, a
     choice keeps its options (more may be added), and an attribute added to a type that has items cannot be
     required (those items have no value for it)."""
-    if not _may_define_types(by):
+    if not may_define_types(by):
         raise PermissionDenied(_("Only system administrators and project managers define item types."))
     errors: dict[str, str] = {}
     changes: dict[str, Any] = {}
@@ -223,11 +223,16 @@ def attribute_value(spec: dict[str, Any], raw: Any) -> Any:
 
 # --- items ---------------------------------------------------------------------------------------------------
 
+def may_edit_items(user: User, contract_id: int) -> bool:
+    """Whether `user` edits the configuration items of the contract (pages ask before showing the buttons)."""
+    return bool(access_for(user).roles_on(contract_id) & EDITORS)
+
+
 def _require_editor(by: User, contract_id: int) -> None:
     access = access_for(by)
     if contract_id not in access.staff_contract_ids:
         raise NotFound(_("Unknown contract."))
-    if not access.roles_on(contract_id) & EDITORS:
+    if not may_edit_items(by, contract_id):
         raise PermissionDenied(_("Only the contract's engineers, project manager and system administrator edit "
                                  "configuration items."))
 

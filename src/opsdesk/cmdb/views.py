@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from opsdesk.accounts.choices import STAFF_ROLES
 from opsdesk.accounts.models import Contract, User
-from opsdesk.accounts.selectors import access_for, staff_on_contract
+from opsdesk.accounts.selectors import contract_list, staff_on_contract
 from opsdesk.core.errors import NotFound, PermissionDenied, ValidationError
 from opsdesk.core.http import is_htmx, page_errors, staff_only
 from opsdesk.core.spreadsheets import Column, workbook_bytes, xlsx_response
@@ -42,13 +42,12 @@ def _me(request: HttpRequest) -> User:
 
 
 def _contracts(user: User, *, editable: bool = False) -> list[Contract]:
-    access = access_for(user)
-    ids = [cid for cid in access.staff_contract_ids if not editable or access.roles_on(cid) & services.EDITORS]
-    return list(Contract.objects.filter(pk__in=ids).order_by("code"))
+    """The contracts whose items `user` reads (as staff), or edits."""
+    return list(contract_list(visible_to=user, role_in=services.EDITORS if editable else STAFF_ROLES))
 
 
 def _can_edit(user: User, item: ConfigurationItem) -> bool:
-    return bool(access_for(user).roles_on(item.contract_id) & services.EDITORS)
+    return services.may_edit_items(user, item.contract_id)
 
 
 @login_required
@@ -191,11 +190,6 @@ def _form(request: HttpRequest, *, item: ConfigurationItem | None, data: Any = N
                     owners=owners, editing=item is not None)
 
 
-def _owner(form: ItemForm) -> User | None:
-    username = form.cleaned_data.get("owner") or ""
-    return User.objects.filter(username=username).first() if username else None
-
-
 @login_required
 @page_errors
 @staff_only
@@ -214,7 +208,7 @@ def item_create(request: HttpRequest) -> HttpResponse:
             item = services.item_create(by=_me(request), contract=contract, ci_type=form.ci_type,
                                         key=form.cleaned_data["key"], name=form.cleaned_data["name"],
                                         status=form.cleaned_data["status"],
-                                        importance=form.cleaned_data["importance"], owner=_owner(form),
+                                        importance=form.cleaned_data["importance"], owner=form.chosen_owner(),
                                         location=form.cleaned_data["location"], attributes=form.attribute_values())
         except ValidationError as exc:
             form.apply_service_errors(exc)
@@ -239,7 +233,7 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     status = 422
     if form.is_valid():
         data = {k: form.cleaned_data[k] for k in ("name", "status", "importance", "location")}
-        data["owner"] = _owner(form)
+        data["owner"] = form.chosen_owner()
         data["attributes"] = form.attribute_values()
         try:
             services.item_update(by=_me(request), item=item, data=data, version=form.cleaned_data.get("version"))
@@ -431,10 +425,6 @@ def status_report(request: HttpRequest) -> HttpResponse:
 
 # --- item types -----------------------------------------------------------------------------------------------------
 
-def _may_define_types(user: User) -> bool:
-    return bool(user.is_superuser or access_for(user).roles & services.TYPE_ADMINS)
-
-
 @login_required
 @page_errors
 @staff_only
@@ -442,7 +432,7 @@ def _may_define_types(user: User) -> bool:
 def type_list(request: HttpRequest) -> HttpResponse:
     """The item types and their attributes; system administrators and project managers add types here."""
     user = _me(request)
-    can_define = _may_define_types(user)
+    can_define = services.may_define_types(user)
     form = TypeForm(request.POST or None) if can_define else None
     status = 200
     if request.method == "POST":
@@ -472,7 +462,7 @@ def type_list(request: HttpRequest) -> HttpResponse:
 def type_edit(request: HttpRequest, code: str) -> HttpResponse:
     """Rename a type, add or relabel attributes, add options, retire it (items stay valid)."""
     user = _me(request)
-    if not _may_define_types(user):
+    if not services.may_define_types(user):
         raise PermissionDenied(_("Only system administrators and project managers define item types."))
     ci_type = selectors.type_get(code=code)
     if ci_type is None:

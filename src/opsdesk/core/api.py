@@ -96,6 +96,43 @@ class ErrorOut(Schema):
 ERROR_RESPONSES = {status: ErrorOut for status in (400, 401, 403, 404, 409, 422)}
 
 
+class ImportRowError(Schema):
+    sheet: str
+    row: int
+    column: str
+    message: str
+
+
+class ImportReportOut(Schema):
+    """What every Excel import answers (core.spreadsheets.ImportReport)."""
+
+    dry_run: bool
+    ok: bool = Field(description="No row has an error.")
+    written: bool = Field(description="The workbook was written (not a dry run, no errors).")
+    rows: dict[str, int]
+    created: dict[str, int]
+    updated: dict[str, int]
+    error_count: int
+    errors: list[ImportRowError] = Field(description="Every bad row (the first 5,000): sheet, row, column, reason.")
+
+
+class ImportRejectedOut(ErrorOut):
+    report: ImportReportOut
+
+
+IMPORT_RESPONSES = {**ERROR_RESPONSES, 200: ImportReportOut, 422: ImportRejectedOut}
+
+
+def import_result(report: Any) -> Any:
+    """The answer to an import: its report, or for a real run with bad rows a 422 carrying the report."""
+    from ninja import Status
+
+    if not report.dry_run and not report.ok:
+        message = _("%(n)d rows have errors; nothing was written.") % {"n": report.error_count}
+        return Status(422, {**error_body("import_rejected", message), "report": report.as_dict()})
+    return report.as_dict()
+
+
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
 

@@ -12,7 +12,7 @@ from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
 from opsdesk.accounts.models import Contract, User
-from opsdesk.core.api import ERROR_RESPONSES, Text, api_user, idempotent, local_time
+from opsdesk.core.api import ERROR_RESPONSES, IMPORT_RESPONSES, Text, api_user, idempotent, import_result, local_time
 from opsdesk.core.errors import NotFound, ValidationError
 from opsdesk.core.pagination import Page
 
@@ -25,7 +25,6 @@ from .schemas import (
     ConsumableMovementOut,
     ConsumableOut,
     ConsumablePageOut,
-    ImportReportOut,
     IssueIn,
     LoanIn,
     LoanListParams,
@@ -358,14 +357,13 @@ def usage_report_api(request: HttpRequest, params: Query[UsageParams]) -> dict[s
         for i, r in enumerate(rows, start=1)]}
 
 
-@router.post("/import", response={200: ImportReportOut, **ERROR_RESPONSES},
+@router.post("/import", response=IMPORT_RESPONSES,
              summary="Import spare parts and consumables from Excel",
              description="Multipart `file`: a workbook with a 备件 (spare parts) and/or 耗材 (consumables) sheet. "
-                         "`dry_run=true` checks every row and writes nothing; otherwise all rows are written or, "
-                         "when any is bad, none.")
-def import_api(request: HttpRequest, contract: Text, file: File[UploadedFile], dry_run: bool = True
-               ) -> dict[str, Any]:
+                         "`dry_run=true` (the default) checks every row and writes nothing; otherwise all rows are "
+                         "written or, when any is bad, none and a 422 with the report under `report`.")
+def import_api(request: HttpRequest, contract: Text, file: File[UploadedFile], dry_run: bool = True) -> Any:
     user = api_user(request)
     report = imports.supplies_import(by=user, contract=selectors.contract_for(code=contract, visible_to=user),
                                      upload=file, dry_run=dry_run)
-    return report.as_dict()
+    return import_result(report)

@@ -297,19 +297,3 @@ class UsageOut(OutSchema):
     rows: list[UsageRowOut]
 
 
-class ImportRowErrorOut(Schema):
-    sheet: str
-    row: int
-    column: str
-    message: str
-
-
-class ImportReportOut(Schema):
-    dry_run: bool
-    ok: bool
-    written: bool
-    rows: dict[str, int]
-    created: dict[str, int]
-    updated: dict[str, int]
-    error_count: int
-    errors: list[ImportRowErrorOut]
