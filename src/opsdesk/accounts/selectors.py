@@ -99,6 +99,14 @@ def ticket_visibility_q(user: User, *, requester: str = "requester_id", organisa
     return q
 
 
+def staff_contracts_q(user: User, field: str = "contract_id") -> Q:
+    """Rows of the contracts `user` works on as contractor staff (`field` names the contract column); nothing
+    for anyone else. The visibility rule of every staff-only register: CMDB, assets, the store, problems."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    return Q(**{f"{field}__in": sorted(access_for(user).staff_contract_ids)})
+
+
 def contract_list(*, visible_to: User, role_in: frozenset[str] | None = None) -> QuerySet[Contract]:
     """Contracts the user holds a role on (optionally one of `role_in`), for pickers and filters."""
     access = access_for(visible_to)

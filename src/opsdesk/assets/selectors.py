@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opsdesk.accounts.models import User
-from opsdesk.accounts.selectors import access_for
+from opsdesk.accounts.selectors import access_for, staff_contracts_q
 from opsdesk.core.db import one_or_none
 from opsdesk.core.errors import NotFound, ValidationError
 from opsdesk.core.models import Activity
@@ -37,9 +37,7 @@ FALSE = ("", "false", "0", "no", "off")
 
 
 def asset_visibility_q(user: User, *, prefix: str = "") -> Q:
-    if not getattr(user, "is_authenticated", False):
-        return Q(pk__in=[])
-    return Q(**{f"{prefix}contract_id__in": sorted(access_for(user).staff_contract_ids)})
+    return staff_contracts_q(user, f"{prefix}contract_id")
 
 
 def is_register_staff(user: User, contract_id: int) -> bool:

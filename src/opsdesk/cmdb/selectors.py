@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from opsdesk.accounts.models import User
-from opsdesk.accounts.selectors import access_for
+from opsdesk.accounts.selectors import staff_contracts_q
 from opsdesk.core import sql
 from opsdesk.core.db import one_or_none
 from opsdesk.core.errors import NotFound, ValidationError
@@ -27,9 +27,7 @@ MAX_DEPTH = 10
 
 
 def item_visibility_q(user: User) -> Q:
-    if not getattr(user, "is_authenticated", False):
-        return Q(pk__in=[])
-    return Q(contract_id__in=sorted(access_for(user).staff_contract_ids))
+    return staff_contracts_q(user)
 
 
 def _items() -> QuerySet[ConfigurationItem]:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opsdesk.accounts.models import Contract, User
-from opsdesk.accounts.selectors import access_for
+from opsdesk.accounts.selectors import access_for, staff_contracts_q
 from opsdesk.core.db import one_or_none
 from opsdesk.core.errors import NotFound, ValidationError
 from opsdesk.core.models import Activity
@@ -34,9 +34,7 @@ METRICS_MAX_DAYS = 3660
 
 def problem_visibility_q(user: User) -> Q:
     """The filter limiting any problem query to what `user` may read: the contracts they work as staff."""
-    if not getattr(user, "is_authenticated", False):
-        return Q(pk__in=[])
-    return Q(contract_id__in=sorted(access_for(user).staff_contract_ids))
+    return staff_contracts_q(user)
 
 
 def is_problem_staff(user: User, problem: Problem) -> bool:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opsdesk.accounts.models import Contract, Department, User
-from opsdesk.accounts.selectors import access_for
+from opsdesk.accounts.selectors import staff_contracts_q
 from opsdesk.core.db import one_or_none
 from opsdesk.core.errors import NotFound, ValidationError
 from opsdesk.core.pagination import Page, keyset_page
@@ -26,9 +26,7 @@ from .models import Consumable, ConsumableMovement, Loan, SparePart, Stock, Stoc
 
 def visibility_q(user: User, field: str = "contract_id") -> Q:
     """Rows of the contracts `user` works on as contractor staff."""
-    if not getattr(user, "is_authenticated", False):
-        return Q(pk__in=[])
-    return Q(**{f"{field}__in": sorted(access_for(user).staff_contract_ids)})
+    return staff_contracts_q(user, field)
 
 
 def store_contracts(*, visible_to: User) -> QuerySet[Contract]:
