@@ -332,10 +332,7 @@ def relationship_create_api(request: HttpRequest, payload: RelationIn) -> Status
                summary="Remove a relationship")
 def relationship_delete_api(request: HttpRequest, relation_id: int) -> Status[None]:
     user = api_user(request)
-    relation = (Relationship.objects.select_related("source", "target")
-                .filter(pk=relation_id, source__in=selectors.item_queryset(visible_to=user)).first())
-    if relation is None:
-        raise NotFound(_("There is no relationship %(id)s.") % {"id": relation_id})
+    relation = selectors.relationship_get(pk=relation_id, visible_to=user)
     services.relationship_delete(by=user, relation=relation)
     return Status(204, None)
 

@@ -201,9 +201,20 @@ def business_systems_affected(levels: list[ImpactLevel]) -> list[ImpactItem]:
 
 
 
-def item_queryset(*, visible_to: User) -> QuerySet[ConfigurationItem]:
-    """The items `visible_to` may read (for joins: relationships of visible items)."""
-    return ConfigurationItem.objects.filter(item_visibility_q(visible_to))
+def relationship_get(*, pk: Any, visible_to: User, item: ConfigurationItem | None = None) -> Relationship:
+    """A relationship between items `visible_to` reads (one end being `item`, when given), or NotFound."""
+    try:
+        key = int(pk)
+    except (TypeError, ValueError):
+        key = 0
+    qs = Relationship.objects.select_related("source", "target").filter(
+        pk=key, source__in=ConfigurationItem.objects.filter(item_visibility_q(visible_to)))
+    if item is not None:
+        qs = qs.filter(Q(source=item) | Q(target=item))
+    found = one_or_none(qs) if 0 < key < 2**63 else None
+    if found is None:
+        raise NotFound(_("There is no relationship %(id)s.") % {"id": str(pk)[:20]})
+    return found
 
 
 # --- tickets and items ----------------------------------------------------------------------------------------------
@@ -237,9 +248,6 @@ def item_problems(*, item: ConfigurationItem, visible_to: User, limit: int = 50)
     return list(Problem.objects.filter(problem_visibility_q(visible_to), pk__in=ids).order_by("-id")[:limit])
 
 
-TICKET_KINDS = ("incidents", "problems")
-
-
 def ticket_get(*, kind: str, number: str, visible_to: User) -> Any:
     """An incident or a problem by its number (kind `incidents` or `problems`), as `visible_to` may see it."""
     if kind == "incidents":
@@ -261,15 +269,6 @@ def item_by_key(*, contract_id: int, key: str, visible_to: User) -> Configuratio
         raise NotFound(_("There is no configuration item “%(key)s” on this contract.") % {"key": str(key)[:100]},
                        code="ci_not_found")
     return found
-
-
-def item_search(*, visible_to: User, contract_id: int, q: str, limit: int = 10) -> list[ConfigurationItem]:
-    """Items of one contract whose key starts with or whose name contains `q` (the link form's suggestions)."""
-    q = str(q or "").replace("\x00", "").strip()[:100]
-    if not q:
-        return []
-    return list(_items().filter(item_visibility_q(visible_to), contract_id=contract_id)
-                .filter(Q(key__startswith=q) | Q(name__icontains=q)).order_by("key")[:limit])
 
 
 # --- the neighbourhood graph ----------------------------------------------------------------------------------------

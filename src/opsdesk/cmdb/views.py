@@ -29,7 +29,7 @@ from . import audits, imports, selectors, services
 from .api import export_response
 from .choices import Importance, ItemStatus, RelationKind
 from .forms import AuditForm, ImportForm, ItemFilterForm, ItemForm, RelationForm, TypeForm
-from .models import AuditFinding, CIType, ConfigurationItem, Relationship
+from .models import AuditFinding, CIType, ConfigurationItem
 
 STATUS_COLOURS = {ItemStatus.PLANNED: "azure", ItemStatus.ACTIVE: "green", ItemStatus.MAINTENANCE: "orange",
                   ItemStatus.RETIRED: "secondary"}
@@ -277,11 +277,7 @@ def relation_add(request: HttpRequest, pk: int) -> HttpResponse:
 def relation_remove(request: HttpRequest, pk: int, relation_id: int) -> HttpResponse:
     """Remove one of the item's relationships."""
     item = _item(request, pk)
-    relation = (Relationship.objects.select_related("source", "target")
-                .filter(pk=relation_id).filter(source=item).first()
-                or Relationship.objects.select_related("source", "target").filter(pk=relation_id, target=item).first())
-    if relation is None:
-        raise NotFound(_("There is no relationship %(id)s.") % {"id": relation_id})
+    relation = selectors.relationship_get(pk=relation_id, item=item, visible_to=_me(request))
     services.relationship_delete(by=_me(request), relation=relation)
     messages.success(request, _("Relationship removed."))
     return redirect(reverse("cmdb:item_detail", args=[item.pk]) + "#relationships")
