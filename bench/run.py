@@ -58,6 +58,8 @@ def parse_args() -> argparse.Namespace:
                         "the Python client, which matters on a 2-core machine) or the Python client; auto = wrk "
                         "when installed")
     p.add_argument("--create-seconds", type=int, default=20, help="duration of the wrk creation run")
+    p.add_argument("--create-batch", type=int, default=0,
+                   help="also measure POST /api/v1/incidents/batch with this many incidents per request")
     p.add_argument("--deep-pages", type=int, default=200, help="pages to follow down the cursor chain")
     p.add_argument("--user", default="agent")
     p.add_argument("--password", default="demo1234")
@@ -302,6 +304,14 @@ def login(port: int, username: str, password: str) -> str:
 
 # --- server --------------------------------------------------------------------------------------------------
 
+def wait_for_index(pending_model: type, timeout: float = 300) -> float:
+    """Seconds until the search queue (rows the triggers wrote, taken by the server's embedded worker) is empty."""
+    started = time.monotonic()
+    while pending_model.objects.exists() and time.monotonic() - started < timeout:
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
 def start_server(port: int, label: str) -> subprocess.Popen:
     try:  # something else on the port would be measured instead of our server
         get(port, "/healthz", {})
@@ -382,6 +392,7 @@ def main() -> int:
     from opsdesk.accounts.models import User
     from opsdesk.accounts.services import api_token_create
     from opsdesk.incidents.models import Incident
+    from opsdesk.search.models import SearchPending
 
     agent = User.objects.get(username=args.user)
     total = Incident.objects.count()
@@ -472,32 +483,47 @@ def main() -> int:
         run("detail_page", [f"/incidents/{n}/" for n in numbers], page_h)
         run("detail_api", [f"/api/v1/incidents/{n}" for n in numbers], api_h)
         if not only or "create" in only:
-            body = json.dumps({"title": "电子税务局申报提交失败（压测）", "contract": "TAX-2026",
-                               "requester": requester.username, "level": 3, "channel": "phone",
-                               "description": "纳税人反映电子税务局申报表提交后长时间无响应，提示系统繁忙。"},
-                              ensure_ascii=False).encode()
+            one = {"title": "电子税务局申报提交失败（压测）", "contract": "TAX-2026",
+                   "requester": requester.username, "level": 3, "channel": "phone",
+                   "description": "纳税人反映电子税务局申报表提交后长时间无响应，提示系统繁忙。"}
             headers = {**api_h, "Content-Type": "application/json"}
-            load("create (warm-up)", args.port, ["/api/v1/incidents"], n=200, concurrency=4, headers=headers,
-                 method="POST", body=body, expect=201)
             client = args.create_client
             if client == "auto":
                 client = "wrk" if shutil.which("wrk") else "python"
                 if client == "python":
                     print("  (wrk not installed: `apt-get install wrk`; using the Python client, whose own CPU "
                           "then competes with the server for the two cores)", flush=True)
-            before = Incident.objects.count()
-            if client == "wrk":
-                measure(f"create c={args.create_concurrency} (wrk {args.create_seconds}s)", ["/api/v1/incidents"],
-                        headers, n=0, concurrency=args.create_concurrency,
-                        wrk={"seconds": args.create_seconds, "threads": 2, "token": token, "body": body})
-            else:
-                measure(f"create c={args.create_concurrency}", ["/api/v1/incidents"], headers, n=args.create,
-                        concurrency=args.create_concurrency, method="POST", body=body, expect=201)
-            # Every 201 must be a row: count them in the database, not only in the client.
-            created = Incident.objects.count() - before
-            results[-1]["rows_created"] = created
-            print(f"  rows created during the measurement: {created:,} (201s: {results[-1]['statuses'].get(201, 0):,})",
-                  flush=True)
+            kinds = [("create", "/api/v1/incidents", 1)]
+            if args.create_batch:
+                kinds.append((f"create_batch{args.create_batch}", "/api/v1/incidents/batch", args.create_batch))
+            for label, path, per in kinds:
+                body = json.dumps({"incidents": [one] * per} if per > 1 else one, ensure_ascii=False).encode()
+                load(f"{label} (warm-up)", args.port, [path], n=max(4, 200 // per), concurrency=4, headers=headers,
+                     method="POST", body=body, expect=201)
+                wait_for_index(SearchPending)
+                before = Incident.objects.count()
+                if client == "wrk":
+                    measure(f"{label} c={args.create_concurrency} (wrk {args.create_seconds}s)", [path],
+                            headers, n=0, concurrency=args.create_concurrency,
+                            wrk={"seconds": args.create_seconds, "threads": 2, "token": token, "body": body})
+                else:
+                    measure(f"{label} c={args.create_concurrency}", [path], headers, n=max(1, args.create // per),
+                            concurrency=args.create_concurrency, method="POST", body=body, expect=201)
+                # Every 201 must be its rows: count them in the database, not only in the client.
+                created = Incident.objects.count() - before
+                # Search indexing runs in the background: the run is not done until the queue is empty again.
+                backlog = SearchPending.objects.count()
+                drain = wait_for_index(SearchPending)
+                res = results[-1]
+                res.update(rows_created=created, incidents_per_request=per, index_backlog=backlog,
+                           index_drain_s=round(drain, 1))
+                elapsed = res["requests"] / res["rps"] if res.get("rps") else 0
+                res["incidents_per_s"] = round(created / elapsed, 1) if elapsed else None
+                res["incidents_per_s_indexed"] = round(created / (elapsed + drain), 1) if elapsed else None
+                print(f"  rows created: {created:,} (201s: {res['statuses'].get(201, 0):,} × {per}); "
+                      f"{res['incidents_per_s']} incidents/s; search backlog at the end {backlog:,}, indexed "
+                      f"{drain:.1f} s later: {res['incidents_per_s_indexed']} incidents/s created and indexed",
+                      flush=True)
             connection.close()
     finally:
         stop_server(proc)

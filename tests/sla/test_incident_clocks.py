@@ -288,7 +288,7 @@ def _create_queries(world) -> int:
     return len(ctx.captured_queries)
 
 
-def test_creation_with_a_policy_costs_two_statements_more_on_postgresql(world, gold):
+def test_creation_with_a_policy_costs_two_statements_more(world, gold):
     from opsdesk.sla.models import SlaPolicy
 
     world.incident(level=2)  # warm the policy and engine caches
@@ -296,9 +296,9 @@ def test_creation_with_a_policy_costs_two_statements_more_on_postgresql(world, g
     SlaPolicy.objects.filter(pk=gold.pk).update(is_active=False)
     world.incident(level=2)
     without = _create_queries(world)
-    # The two clocks, then their two start events (the policy lookup runs in both): one multi-row statement
-    # each on PostgreSQL (core.sql.insert_many), one INSERT per row elsewhere.
-    assert with_policy - without == (2 if connection.vendor == "postgresql" else 4)
+    # The two clocks, then their two start events (the policy lookup runs in both): one multi-row INSERT
+    # each (core.sql.insert_rows), on both databases.
+    assert with_policy - without == 2
 
 
 def test_a_policy_edit_reaches_the_next_creation(world, gold):

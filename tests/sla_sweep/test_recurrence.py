@@ -97,3 +97,16 @@ def test_the_check_costs_one_query(world, gold, category):
     plain = queries()
     checked = queries(category=category, affected_system="乙系统")
     assert checked == plain + 1
+
+
+def test_a_batch_recognises_a_recurrence_among_its_own_incidents(world, gold, category):
+    from opsdesk.incidents.services import incident_create_many
+
+    report(world, category, days_ago=2)
+    item = {"contract": world.contract_a, "requester": world.requester_a, "title": "核心征管系统数据库连接失败",
+            "level": 3, "category": category, "affected_system": "核心征管系统"}
+    second, third, fourth = incident_create_many(by=world.agent, items=[item, item, item])
+    # Logged one after the other, the second occurrence is not yet a recurrence, the third and fourth are.
+    assert (second.level, third.level, fourth.level) == (3, 2, 2)
+    [step] = timeline(third, "change_level")
+    assert second.number in step.data["earlier"] and fourth.number not in step.data["earlier"]

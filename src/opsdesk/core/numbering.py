@@ -25,6 +25,25 @@ def next_number(prefix: str, *, at: dt.datetime | None = None) -> str:
     return f"{key}-{row[0]:04d}"
 
 
+def next_numbers(prefix: str, count: int, *, at: dt.datetime | None = None) -> list[str]:
+    """`count` consecutive numbers for `prefix` on the local day of `at`, taken in one statement (a batch)."""
+    if count < 1:
+        return []
+    day = timezone.localtime(at or timezone.now()).strftime("%Y%m%d")
+    key = f"{prefix}-{day}"
+    row = sql.fetch_one(_bump_by_sql(), [key, count, count])
+    assert row is not None
+    last = int(row[0])
+    return [f"{key}-{value:04d}" for value in range(last - count + 1, last + 1)]
+
+
+@cache
+def _bump_by_sql() -> str:
+    table = connection.ops.quote_name("core_numbersequence")
+    return (f'INSERT INTO {table} ("key", "value") VALUES (%s, %s) '  # noqa: S608
+            f'ON CONFLICT ("key") DO UPDATE SET "value" = {table}."value" + %s RETURNING "value"')
+
+
 @cache
 def _bump_sql() -> str:
     table = connection.ops.quote_name("core_numbersequence")

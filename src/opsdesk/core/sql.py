@@ -16,8 +16,9 @@ carry them); SQLite runs the same SQL through its ordinary cursor.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, TypeAlias, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
@@ -26,15 +27,30 @@ M = TypeVar("M", bound=models.Model)
 R = TypeVar("R")
 
 
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+@lru_cache(maxsize=512)
+def _numbered(query: str) -> str:
+    """`%s` placeholders as PostgreSQL's `$1, $2, …` (and `%%` as `%`), once per statement text.
+
+    psycopg converts a statement's placeholders on every execution unless the statement is short (4 KB and
+    50 parameters at most, `psycopg._queries`): the incident INSERT is longer, and converting it cost more
+    than running it. A raw cursor takes the numbered text as it is."""
+    numbers = iter(range(1, query.count("%s") + 1))
+    return _PLACEHOLDER.sub(lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", query)
+
+
 def _preparing_cursor_class() -> type:
     import psycopg
 
-    class PreparingCursor(psycopg.Cursor):  # type: ignore[type-arg]
-        """A server-binding cursor that asks psycopg to prepare every statement it runs."""
+    class PreparingCursor(psycopg.RawCursor):  # type: ignore[type-arg]
+        """A server-binding cursor that prepares every statement it runs, numbering its placeholders once."""
 
         def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None,
                     binary: bool | None = None) -> Any:
-            super().execute(query, params, prepare=True, binary=binary)
+            super().execute(_numbered(query) if params is not None else query, params,
+                            prepare=True if prepare is None else prepare, binary=binary)
             # psycopg does not keep the text of a prepared execution; Django's query log reads it from here.
             self._query = _Logged(query, params)
             return self
@@ -76,7 +92,7 @@ def _raw_cursor(db: Any) -> Any:
     return cached[1]
 
 
-def _run(sql: str, params: Sequence[Any], fetch: Callable[[Any], R]) -> R:
+def _run(sql: str, params: Sequence[Any], fetch: Callable[[Any], R], *, prepare: bool = True) -> R:
     """Execute and fetch, with Django's error translation (and broken-connection bookkeeping). Through
     Django's cursor wrapper when anyone listens (the query log, assertNumQueries, execute wrappers), so
     these statements are counted like any other; straight to the driver otherwise."""
@@ -88,7 +104,10 @@ def _run(sql: str, params: Sequence[Any], fetch: Callable[[Any], R]) -> R:
         return fetch(wrapped)
     db.validate_no_broken_transaction()
     with db.wrap_database_errors:
-        cur.execute(sql, params)
+        if prepare or db.vendor != "postgresql":
+            cur.execute(sql, params)
+        else:
+            cur.execute(sql, params, prepare=False)
         return fetch(cur)
 
 
@@ -178,6 +197,12 @@ def _fast_type(field: models.Field[Any, Any], vendor: str) -> type | None:
     if isinstance(field, models.AutoField):
         return int
     cls = type(field)
+    if (isinstance(field, models.IntegerField) and cls.get_prep_value is models.IntegerField.get_prep_value
+            and cls.get_db_prep_value is models.IntegerField.get_db_prep_value
+            and cls.get_db_prep_save is models.Field.get_db_prep_save and cls.pre_save is models.Field.pre_save):
+        # An int goes to the driver as it is (the ORM would wrap it in the driver's sized integer type, which
+        # only matters to statements whose parameter types are inferred, not to an INSERT's columns).
+        return int
     if (cls.get_db_prep_save is not models.Field.get_db_prep_save
             or cls.get_db_prep_value is not models.Field.get_db_prep_value
             or cls.pre_save is not models.Field.pre_save):
@@ -189,9 +214,10 @@ _Column: TypeAlias = "tuple[models.Field[Any, Any], str, type | None]"  # field,
 
 
 @cache
-def _insert_plan(model: type[models.Model], vendor: str) -> tuple[str, tuple[_Column, ...]]:
+def _insert_plan(model: type[models.Model], vendor: str,
+                 with_pk: bool = False) -> tuple[str, tuple[_Column, ...]]:
     fields = tuple(f for f in fields_of(model)
-                   if (not f.primary_key or not f.db_returning) and not getattr(f, "generated", False))
+                   if (with_pk or not f.primary_key or not f.db_returning) and not getattr(f, "generated", False))
     pk = model._meta.pk
     assert pk is not None
     cols = ", ".join(q(f.column) for f in fields)
@@ -269,3 +295,58 @@ def insert_many(*objs: models.Model) -> None:
     # The row holds the last INSERT's key, then the earlier ones' in order.
     for obj, pk in zip((objs[-1], *objs[:-1]), pks, strict=True):
         _saved(obj, pk)
+
+
+@lru_cache(maxsize=256)
+def _insert_rows_sql(model: type[models.Model], vendor: str, rows: int, with_pk: bool) -> str:
+    statement, plan = _insert_plan(model, vendor, with_pk)
+    head, returning = statement.split(" VALUES ", 1)
+    marks = "(" + ", ".join(["%s"] * len(plan)) + ")"
+    return f"{head} VALUES {', '.join([marks] * rows)} RETURNING {returning.split(' RETURNING ', 1)[1]}"
+
+
+INSERT_ROWS_CHUNK = 100
+
+
+def insert_rows(objs: Sequence[models.Model]) -> None:
+    """INSERT many new rows of one model, as `insert` does for one, and set their primary keys.
+
+    One multi-row `INSERT … VALUES (…), (…) RETURNING` per INSERT_ROWS_CHUNK rows, keys in the order of the
+    rows (as Django's `bulk_create` relies on). The values are prepared as `insert` prepares them, which
+    costs a fraction of the ORM's per-value preparation of `bulk_create`; on PostgreSQL the statement is not
+    kept prepared unless it is a few rows, since its text depends on the number of rows. Rows whose keys
+    were taken beforehand (`reserve_ids`) go in with them.
+    """
+    if not objs:
+        return
+    model, vendor, with_pk = type(objs[0]), connection.vendor, objs[0].pk is not None
+    plan = _insert_plan(model, vendor, with_pk)[1]
+    for start in range(0, len(objs), INSERT_ROWS_CHUNK):
+        chunk = objs[start:start + INSERT_ROWS_CHUNK]
+        params: list[Any] = []
+        for obj in chunk:
+            params += _params(obj, plan)
+        # a few rows (one incident and its two clocks) stay prepared: at most four texts per table
+        keys = _run(_insert_rows_sql(model, vendor, len(chunk), with_pk), params, _all, prepare=len(chunk) <= 4)
+        for obj, row in zip(chunk, keys, strict=True):
+            _saved(obj, row[0])
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """The next `count` primary keys of `model`, taken from its sequence in order, on PostgreSQL; [] on a
+    database without sequences (SQLite). A key taken by a transaction that rolls back is simply not used.
+
+    A creation that knows its row's key early can write the rows that refer to it first and the row itself
+    last: incident numbering locks the day's counter row from the number to COMMIT, and that wait is what
+    concurrent creations queue on (bench/RESULTS.md)."""
+    if connection.vendor != "postgresql" or count < 1:
+        return []
+    return [row[0] for row in _run(_reserve_sql(model), [count], _all)]
+
+
+@cache
+def _reserve_sql(model: type[models.Model]) -> str:
+    pk = model._meta.pk
+    assert pk is not None
+    return (f"SELECT nextval(pg_get_serial_sequence('{model._meta.db_table}', '{pk.column}')) "
+            "FROM generate_series(1, %s)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -206,6 +207,31 @@ class IncidentCreateIn(Schema):
                           "in the future (422), at most 30 days back; now when absent. The SLA clocks start there.")
 
 
+class IncidentBatchIn(Schema):
+    incidents: list[IncidentCreateIn] = Field(
+        description=f"1 to {services.BATCH_MAX} incidents, each as `POST /api/v1/incidents` takes it.")
+
+
+class IncidentCreatedOut(OutSchema):
+    """An incident just logged in a batch: enough to follow it up (GET it by number for the rest)."""
+
+    number: str = Field(examples=["INC-20261122-0001"])
+    title: str
+    status: str
+    level: int = Field(description="After a recurring fault raised it, the raised level.")
+    channel: str
+    contract: str = Field(description="Contract code.")
+    requester: str = Field(description="Username.")
+    created_at: dt.datetime
+    reported_at: dt.datetime
+    sla: SlaSummaryOut
+
+
+class IncidentBatchOut(OutSchema):
+    count: int
+    incidents: list[IncidentCreatedOut] = Field(description="In the order sent.")
+
+
 class ActionIn(BaseModel):
     """`version` and `comment`, plus the action's own fields as listed in `allowed_actions`."""
 
@@ -359,6 +385,58 @@ def incident_create(request: HttpRequest, payload: IncidentCreateIn) -> Status[d
         return 201, _full(incident, user)
 
     return Status(*idempotent(request, scope="incidents.create", payload=payload, create=create, schema=IncidentOut))
+
+
+@router.post("/batch", response={201: IncidentBatchOut, **ERROR_RESPONSES}, summary="Log many incidents at once",
+             description=f"For monitoring systems and integrations that report bursts: up to {services.BATCH_MAX} "
+                         "incidents in one request and one transaction, all or none. Each is checked as "
+                         "`POST /api/v1/incidents` checks one; any error answers 422 with every error, named "
+                         "`incidents.<index>.<field>`, and nothing is written. Honours `Idempotency-Key`.")
+def incident_create_batch(request: HttpRequest, payload: IncidentBatchIn) -> Status[dict[str, Any]]:
+    user = api_user(request)
+
+    def create() -> tuple[int, dict[str, Any]]:
+        contracts: dict[str, Contract | None] = {}
+        requesters: dict[tuple[str | None, int | None], User | None] = {}
+        categories: dict[int, IncidentCategory | None] = {}
+        errors: dict[str, str] = {}
+        items: list[dict[str, Any]] = []
+        for index, entry in enumerate(payload.incidents):  # each reference looked up once per batch
+            code = entry.contract.strip()
+            if code not in contracts:
+                contracts[code] = _contract_or_none(code, user)
+            contract = contracts[code]
+            who = (entry.requester, contract.pk if contract is not None else None)
+            if who not in requesters:
+                requesters[who] = _requester_or_none(entry.requester, contract, user)
+            category = None
+            if entry.category is not None:
+                if entry.category not in categories:
+                    categories[entry.category] = category_get(pk=entry.category)
+                category = categories[entry.category]
+                if category is None:
+                    errors[f"incidents.{index}.category"] = _("Unknown category.")
+            items.append(dict(
+                contract=contract, requester=requesters[who], title=entry.title, description=entry.description,
+                symptom=entry.symptom, operation_steps=entry.operation_steps, error_message=entry.error_message,
+                channel=entry.channel, level=entry.level, category=category,
+                affected_system=entry.affected_system, contact_phone=entry.contact_phone,
+                reported_at=entry.reported_at))
+        with transaction.atomic():  # an unknown category fails the batch after the service's own checks
+            try:
+                incidents = services.incident_create_many(by=user, items=items)
+            except ValidationError as exc:
+                raise ValidationError(fields={**exc.fields, **errors}) from None
+            if errors:
+                raise ValidationError(fields=errors)
+        now = timezone.now()
+        return 201, {"count": len(incidents), "incidents": [
+            {"number": i.number, "title": i.title, "status": i.status, "level": i.level, "channel": i.channel,
+             "contract": i.contract.code, "requester": i.requester.username, "created_at": _local(i.created_at),
+             "reported_at": _local(i.reported_at), "sla": sla_summary(i, now)} for i in incidents]}
+
+    return Status(*idempotent(request, scope="incidents.create_batch", payload=payload, create=create,
+                              schema=IncidentBatchOut))
 
 
 @router.get("", response={200: IncidentPageOut, **ERROR_RESPONSES}, summary="List incidents")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import mimetypes
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -22,11 +23,13 @@ from opsdesk.accounts.selectors import access_for
 from opsdesk.core import sql
 from opsdesk.core.audit import audit_entry, audit_record, snapshot
 from opsdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from opsdesk.core.models import Activity, ActivityKind, Attachment
-from opsdesk.core.numbering import next_number
+from opsdesk.core.models import Activity, ActivityKind, Attachment, AuditEntry
+from opsdesk.core.numbering import next_numbers
 from opsdesk.core.workflow import perform
 from opsdesk.sla.choices import Metric
-from opsdesk.sla.services import clocks_prepare, clocks_start, clocks_stop
+from opsdesk.sla.escalation import recurring_fault
+from opsdesk.sla.selectors import policy_for_contract
+from opsdesk.sla.services import clocks_insert_many, clocks_prepare, clocks_started_many, clocks_stop
 
 from . import events
 from .choices import CallOutcome, Channel, IncidentStatus, Level
@@ -84,18 +87,13 @@ def _reported_at(errors: dict[str, str], value: dt.datetime | str | None, now: d
                       future_error=_("The call cannot have come in in the future."))
 
 
-def incident_create(*, by: User, contract: Contract | None, requester: User | None, title: str,
-                    description: str = "", symptom: str = "", operation_steps: str = "", error_message: str = "",
-                    channel: str = Channel.PHONE, level: int | str | None = Level.L4,
-                    category: IncidentCategory | None = None, affected_system: str = "",
-                    contact_phone: str = "", reported_at: dt.datetime | str | None = None) -> Incident:
-    """Log an incident. Staff log for any requester of the contract's organisation; requesters for themselves.
-
-    `reported_at` is when the call came in (default now); the SLA clocks start there.
-
-    Every problem with the input is reported at once, per field; nothing is written unless all is valid.
-    """
-    errors: dict[str, str] = {}
+def _new_incident(errors: dict[str, str], *, by: User, access: Any, now: dt.datetime, contract: Contract | None,
+                  requester: User | None, title: str, description: str = "", symptom: str = "",
+                  operation_steps: str = "", error_message: str = "", channel: str = Channel.PHONE,
+                  level: int | str | None = Level.L4, category: IncidentCategory | None = None,
+                  affected_system: str = "", contact_phone: str = "",
+                  reported_at: dt.datetime | str | None = None) -> Incident | None:
+    """The unsaved incident `by` logs (no number yet), or None with every problem of the input in `errors`."""
     title = _text(errors, "title", title, required=True, max_length=TITLE_MAX)
     description = _text(errors, "description", description)
     symptom = _text(errors, "symptom", symptom)
@@ -103,7 +101,7 @@ def incident_create(*, by: User, contract: Contract | None, requester: User | No
     error_message = _text(errors, "error_message", error_message)
     affected_system = _text(errors, "affected_system", affected_system, max_length=200)
     contact_phone = _text(errors, "contact_phone", contact_phone, max_length=40)
-    reported = _reported_at(errors, reported_at, timezone.now())
+    reported = _reported_at(errors, reported_at, now)
     if channel not in Channel.values:
         errors["channel"] = _("Unknown channel “%(value)s”.") % {"value": channel}
     try:
@@ -114,7 +112,6 @@ def incident_create(*, by: User, contract: Contract | None, requester: User | No
         errors["level"] = _("The level must be 1, 2, 3 or 4.")
     if category is not None and not category.is_active:
         errors["category"] = _("This category is no longer in use.")
-    access = access_for(by)
     if contract is None:
         errors["contract"] = _("Unknown contract.")
     elif not contract.is_active:
@@ -135,29 +132,128 @@ def incident_create(*, by: User, contract: Contract | None, requester: User | No
                 requester.organisation_id != by.organisation_id:
             errors["requester"] = _("The requester does not belong to your organisation.")
     if errors:
-        raise ValidationError(fields=errors)
+        return None
     assert contract is not None and requester is not None
+    return Incident(
+        title=title, description=description, symptom=symptom, operation_steps=operation_steps,
+        error_message=error_message, channel=channel, level=level_value, category=category,
+        affected_system=affected_system, contract=contract, organisation=contract.organisation,
+        requester=requester, created_by=by, contact_phone=contact_phone or requester.phone, reported_at=reported)
+
+
+def _created_activity(incident: Incident, by: User) -> Activity:
+    return Activity(content_type=ContentType.objects.get_for_model(Incident), object_id=incident.pk,
+                    kind=ActivityKind.CREATED, to_status=incident.status, actor=by,
+                    data={"channel": incident.channel, "level": incident.level})
+
+
+def _created_audit(incident: Incident, by: User) -> AuditEntry:
+    return audit_entry(actor=by, action="incident.create", instance=incident,
+                       after=snapshot(incident, CREATE_AUDIT_FIELDS))
+
+
+def _insert_new(by: User, incidents: list[Incident], now: dt.datetime) -> None:
+    """Write checked, unsaved incidents in one transaction: numbers in the order given, and each with its
+    timeline entry, audit entry and SLA clocks; then, after commit, tell the receivers.
+
+    Multi-row INSERTs, one per table, whatever the number of incidents. On PostgreSQL the incidents' keys are
+    taken first (`sql.reserve_ids`), so the rows that refer to them go in before the numbered rows: the
+    day's counter row is locked from the number to COMMIT, and concurrent creations queue on that lock, so
+    it is taken last (bench/RESULTS.md). A recurring fault is recognised after the INSERT, each incident
+    seeing those logged before it (in this batch too) and none after.
+    """
     with transaction.atomic():
-        # core.sql.insert: the ORM's own field preparation, one prepared statement (creation is a hot path).
-        incident = Incident(
-            number=next_number("INC"), title=title, description=description, symptom=symptom,
-            operation_steps=operation_steps, error_message=error_message, channel=channel, level=level_value,
-            category=category, affected_system=affected_system, contract=contract,
-            organisation=contract.organisation, requester=requester, created_by=by,
-            contact_phone=contact_phone or requester.phone, reported_at=reported,
-        )
-        clocks_prepare(incident, at=reported)  # the SLA list fields go in with the row (no UPDATE after)
-        incident = sql.insert(incident)
-        # The timeline entry and the audit entry in one statement on PostgreSQL (core.sql.insert_many).
-        sql.insert_many(
-            Activity(content_type=ContentType.objects.get_for_model(Incident), object_id=incident.pk,
-                     kind=ActivityKind.CREATED, to_status=incident.status, actor=by,
-                     data={"channel": channel, "level": level_value}),
-            audit_entry(actor=by, action="incident.create", instance=incident,
-                        after=snapshot(incident, CREATE_AUDIT_FIELDS)))
-        clocks_start(incident, at=reported)
-        transaction.on_commit(lambda: events.incident_created.send(sender=Incident, incident_id=incident.pk))
+        policies: dict[int, Any] = {}
+        memo: dict[Any, Any] = {}  # clocks alike across a batch are worked out once
+        for incident in incidents:
+            if incident.contract_id not in policies:
+                policies[incident.contract_id] = policy_for_contract(incident.contract_id)
+            # the SLA list fields go in with the row (no UPDATE after)
+            clocks_prepare(incident, at=incident.reported_at, looked_up=policies[incident.contract_id],
+                           recurrence=False, now=now, memo=memo)
+        started = [incident.reported_at for incident in incidents]
+        keys = sql.reserve_ids(Incident, len(incidents))
+        if keys:
+            for incident, key in zip(incidents, keys, strict=True):
+                incident.pk = key
+            sql.insert_rows([_created_activity(incident, by) for incident in incidents])
+            clocks_insert_many(incidents, at=started)
+        for incident, number in zip(incidents, next_numbers("INC", len(incidents)), strict=True):
+            incident.number = number
+        sql.insert_rows(incidents)
+        if not keys:
+            sql.insert_rows([_created_activity(incident, by) for incident in incidents])
+            clocks_insert_many(incidents, at=started)
+        sql.insert_rows([_created_audit(incident, by) for incident in incidents])
+        ids = [incident.pk for incident in incidents]
+        for position, incident in enumerate(incidents):
+            policy = policies[incident.contract_id][0]
+            incident._sla_recurrence = (  # type: ignore[attr-defined]
+                recurring_fault(incident, policy, exclude=ids[position:]), policy)
+        clocks_started_many(incidents)
+        for incident in incidents:
+            _announce(incident)
+
+
+def _announce(incident: Incident) -> None:
+    """After commit: the receivers (notifications, search indexing) learn of the new incident."""
+    incident_id, level = incident.pk, incident.level
+    transaction.on_commit(lambda: events.incident_created.send(sender=Incident, incident_id=incident_id, level=level))
+
+
+def incident_create(*, by: User, contract: Contract | None, requester: User | None, title: str,
+                    description: str = "", symptom: str = "", operation_steps: str = "", error_message: str = "",
+                    channel: str = Channel.PHONE, level: int | str | None = Level.L4,
+                    category: IncidentCategory | None = None, affected_system: str = "",
+                    contact_phone: str = "", reported_at: dt.datetime | str | None = None) -> Incident:
+    """Log an incident. Staff log for any requester of the contract's organisation; requesters for themselves.
+
+    `reported_at` is when the call came in (default now); the SLA clocks start there.
+
+    Every problem with the input is reported at once, per field; nothing is written unless all is valid.
+    """
+    errors: dict[str, str] = {}
+    now = timezone.now()
+    incident = _new_incident(
+        errors, by=by, access=access_for(by), now=now, contract=contract, requester=requester,
+        title=title, description=description, symptom=symptom, operation_steps=operation_steps,
+        error_message=error_message, channel=channel, level=level, category=category,
+        affected_system=affected_system, contact_phone=contact_phone, reported_at=reported_at)
+    if incident is None:
+        raise ValidationError(fields=errors)
+    _insert_new(by, [incident], now)
     return incident
+
+
+BATCH_MAX = 100
+
+
+def incident_create_many(*, by: User, items: Sequence[dict[str, Any]]) -> list[Incident]:
+    """Log up to BATCH_MAX incidents at once (a monitoring system's burst of alerts, an import), all or none.
+
+    Each item takes `incident_create`'s arguments and is checked exactly as one logged alone; the errors of
+    every item come back together, named `incidents.<index>.<field>`, and then nothing is written. Valid, the
+    batch is one transaction written as `incident_create` writes one incident: consecutive numbers in the
+    order given, recurring faults recognised across the batch as if logged one after the other.
+    """
+    if not items:
+        raise ValidationError(fields={"incidents": _("Send at least one incident.")})
+    if len(items) > BATCH_MAX:
+        raise ValidationError(fields={"incidents": _("At most %(n)d incidents at once (you sent %(m)d).") % {
+            "n": BATCH_MAX, "m": len(items)}})
+    access, now = access_for(by), timezone.now()
+    errors: dict[str, str] = {}
+    incidents: list[Incident] = []
+    for index, item in enumerate(items):
+        item_errors: dict[str, str] = {}
+        incident = _new_incident(item_errors, by=by, access=access, now=now, **item)
+        errors.update({f"incidents.{index}.{name}": message for name, message in item_errors.items()})
+        if incident is not None:
+            incidents.append(incident)
+    if errors:
+        raise ValidationError(fields=errors)
+    _insert_new(by, incidents, now)
+    return incidents
 
 
 def incident_act(*, incident: Incident, action: str, by: User, data: dict[str, Any] | None = None,

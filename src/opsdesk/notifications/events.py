@@ -18,14 +18,20 @@ def _incident_ct_id() -> int:
     return ContentType.objects.get_for_model(Incident).pk
 
 
-def on_incident_created(sender: Any, incident_id: int | None = None, **kwargs: Any) -> None:
+def on_incident_created(sender: Any, incident_id: int | None = None, level: int | None = None,
+                        **kwargs: Any) -> None:
     from opsdesk.incidents.models import Incident
 
     from .services import URGENT_LEVELS
     from .tasks import deliver_record_notifications
 
-    # Only urgent incidents tell anyone at creation: one primary-key read spares a job for every other call.
-    if incident_id and Incident.objects.filter(pk=incident_id, level__in=URGENT_LEVELS).exists():
+    # Only urgent incidents tell anyone at creation. The sender says the level; a sender that does not is
+    # answered by one primary-key read. Either way no job is queued for the usual, non-urgent call.
+    if not incident_id:
+        return
+    urgent = (level in URGENT_LEVELS if level is not None
+              else Incident.objects.filter(pk=incident_id, level__in=URGENT_LEVELS).exists())
+    if urgent:
         deliver_record_notifications(_incident_ct_id(), int(incident_id))
 
 

@@ -14,6 +14,12 @@ def index_record(kind: str, object_id: int) -> None:
     services.index_pending_of(kind=kind, object_id=object_id)
 
 
+@db_task(retries=3, retry_delay=10)
+def drain_index() -> None:
+    """Index everything the triggers queued: the job a burst of writes shares (search/events.py)."""
+    services.drain_all()
+
+
 def catch_up_index() -> int:
     """Index whatever is still queued (a process that died between its commit and its job). Idempotent,
     safe on any number of workers. Scheduled every minute in config/schedule.py."""

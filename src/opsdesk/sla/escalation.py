@@ -108,10 +108,11 @@ def time_rule_reason(*, level: int, minutes: int, basis: str) -> str:
 
 # --- recurring faults ------------------------------------------------------------------------------------
 
-def recurring_fault(record: Any, policy: CompiledPolicy | None) -> list[str]:
+def recurring_fault(record: Any, policy: CompiledPolicy | None, *, exclude: Sequence[int] = ()) -> list[str]:
     """Before a new ticket's INSERT: the numbers of the earlier tickets of the same affected system and
     catalogue item on the contract within the policy's window, when with this one they make
-    `recurrence_count` occurrences; [] otherwise. One query on an index, run only when both are given."""
+    `recurrence_count` occurrences; [] otherwise. One query on an index, run only when both are given.
+    A batch asks after its INSERT, `exclude` holding the ids of this ticket and those logged after it."""
     system = str(getattr(record, "affected_system", "") or "").strip()
     category_id = getattr(record, "category_id", None)
     level = int(getattr(record, "level", 0) or 0)
@@ -119,10 +120,12 @@ def recurring_fault(record: Any, policy: CompiledPolicy | None) -> list[str]:
         return []
     reported = getattr(record, "reported_at", None) or timezone.now()
     earlier = policy.recurrence_count - 1
-    numbers = list(type(record)._default_manager.filter(
+    found = type(record)._default_manager.filter(
         contract_id=record.contract_id, category_id=category_id, affected_system=system,
-        reported_at__gte=reported - dt.timedelta(days=policy.recurrence_days), reported_at__lte=reported,
-    ).order_by("-reported_at").values_list("number", flat=True)[:earlier])
+        reported_at__gte=reported - dt.timedelta(days=policy.recurrence_days), reported_at__lte=reported)
+    if exclude:
+        found = found.exclude(pk__in=list(exclude))
+    numbers = list(found.order_by("-reported_at").values_list("number", flat=True)[:earlier])
     return numbers if len(numbers) >= earlier else []
 
 

@@ -10,6 +10,7 @@ is any model with `contract_id` and `level` (and optionally `category_id` as its
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 from collections import defaultdict
@@ -191,17 +192,27 @@ def _bounds(policy: CompiledPolicy | None, metric: str) -> tuple[int, int, int] 
 
 # --- starting clocks -----------------------------------------------------------------------------------
 
-def clocks_prepare(record: Any, *, at: dt.datetime) -> None:
+def clocks_prepare(record: Any, *, at: dt.datetime,
+                   looked_up: tuple[CompiledPolicy | None, Engines] | None = None, recurrence: bool = True,
+                   now: dt.datetime | None = None, memo: dict[Any, Any] | None = None) -> None:
     """Before a new ticket's INSERT: work out its clocks (started at `at`) and fill in its list fields, so
     the row goes in complete and `clocks_start` needs no UPDATE afterwards.
 
-    One query on a warm cache (the compiled policy); nothing more without a policy. One clock per metric
-    with a target at the ticket's level; on-site arrival waits for a dispatch.
+    One query on a warm cache (the compiled policy, unless the caller looked it up: `looked_up`, as
+    `policy_for_contract` returns it); nothing more without a policy. One clock per metric with a target at
+    the ticket's level; on-site arrival waits for a dispatch. `recurrence=False` leaves the recurring-fault
+    check to the caller (a batch checks after its INSERT, so that it sees its own earlier tickets).
+
+    A batch passes one `now` and a `memo` dict: tickets alike in contract, level, catalogue item and start
+    get copies of the clocks worked out for the first of them (the calendar arithmetic is most of the cost).
     """
-    policy, engines = policy_for_contract(record.contract_id)
+    policy, engines = looked_up if looked_up is not None else policy_for_contract(record.contract_id)
     planned: list[tuple[SlaClock, set[int]]] = []
-    if policy is not None:
-        now = timezone.now()
+    key = (record.contract_id, policy.id if policy is not None else None, record.level, _item_id(record), at)
+    if memo is not None and key in memo:
+        planned = [(copy.copy(clock), years) for clock, years in memo[key]]
+    elif policy is not None:
+        now = now or timezone.now()
         for metric in START_METRICS:
             target = policy.target(record.level, _item_id(record), metric)
             if target is None:
@@ -215,10 +226,13 @@ def clocks_prepare(record: Any, *, at: dt.datetime) -> None:
             _store(clock, state)
             clock._calendar_code = policy.calendar_codes.get(calendar_id, "")  # type: ignore[attr-defined]
             planned.append((clock, state.missing_years))
-    for key, value in ticket_fields([c for c, _years in planned]).items():
-        setattr(record, key, value)
+        if memo is not None:
+            memo[key] = [(copy.copy(clock), years) for clock, years in planned]
+    for name, value in ticket_fields([c for c, _years in planned]).items():
+        setattr(record, name, value)
     record._sla_prepared = planned
-    record._sla_recurrence = (escalation.recurring_fault(record, policy), policy)  # raised in clocks_start
+    # raised in clocks_start
+    record._sla_recurrence = (escalation.recurring_fault(record, policy) if recurrence else [], policy)
     record._sla_engines = engines  # the create response computes remaining time on them, no query
 
 
@@ -229,32 +243,50 @@ def clocks_start(record: Any, *, at: dt.datetime) -> list[SlaClock]:
     two INSERTs (clocks, start events); without it, one query more for the policy and an UPDATE of the
     ticket's list fields. Nothing at all when the contract has no policy.
     """
-    prepared = getattr(record, "_sla_prepared", None)
-    if prepared is None:
+    if getattr(record, "_sla_prepared", None) is None:
         clocks_prepare(record, at=at)
-        prepared = record._sla_prepared
         fields = {k: getattr(record, k) for k in TICKET_FIELDS}
-        if prepared:
+        if record._sla_prepared:
             type(record)._default_manager.filter(pk=record.pk).update(**fields)
-    del record._sla_prepared
-    clocks = [c for c, _years in prepared]
-    record._sla_clocks = clocks
-    if not clocks:
-        escalation.raise_recurring(record, *record.__dict__.pop("_sla_recurrence", ([], None)))
-        return []
-    ct = _ct(record)
-    for c in clocks:
-        c.content_type, c.object_id = ct, record.pk
-    notes = [note for c, years in prepared for note in _note_missing_years(record, c, years)]
-    # Prepared INSERTs (core.sql), the clocks in one statement and their start events in another on
-    # PostgreSQL: cheaper than compiling two bulk_create statements per creation.
-    sql.insert_many(*clocks)
-    sql.insert_many(*(SlaClockEvent(clock=c, kind=EventKind.START, at=at, target_seconds=c.target_seconds,
-                                    calendar_id=c.calendar_id) for c in clocks))
+    clocks_insert_many([record], at=[at])
+    clocks = list(record._sla_clocks)
+    clocks_started_many([record])
+    return clocks
+
+
+def clocks_insert_many(records: Sequence[Any], *, at: Sequence[dt.datetime]) -> None:
+    """The first half of `clocks_start` for many new tickets of one type, each prepared by `clocks_prepare`
+    and started at its own instant: all their clocks in one INSERT and all the start events in another.
+
+    The tickets need their keys, not their rows: a creation that took its keys beforehand may write the
+    clocks before the tickets. `clocks_started_many` finishes, once the tickets are in."""
+    if not records:
+        return
+    ct = _ct(records[0])
+    clocks: list[SlaClock] = []
+    for record in records:
+        prepared = record.__dict__.pop("_sla_prepared")
+        record._sla_clocks = [c for c, _years in prepared]
+        record._sla_missing_years = [(c, years) for c, years in prepared if years]
+        for clock, _years in prepared:
+            clock.content_type, clock.object_id = ct, record.pk
+            clocks.append(clock)
+    if clocks:
+        sql.insert_rows(clocks)
+        by_clock = {id(c): when for record, when in zip(records, at, strict=True) for c in record._sla_clocks}
+        sql.insert_rows([SlaClockEvent(clock=c, kind=EventKind.START, at=by_clock[id(c)],
+                                       target_seconds=c.target_seconds, calendar_id=c.calendar_id) for c in clocks])
+
+
+def clocks_started_many(records: Sequence[Any]) -> None:
+    """The second half, once the tickets are inserted: the notes of clocks running into a year without
+    holiday arrangement, and the level raised of a recurring fault (`clocks_prepare`'s `_sla_recurrence`)."""
+    notes = [note for record in records for clock, years in record.__dict__.pop("_sla_missing_years", [])
+             for note in _note_missing_years(record, clock, years)]
     if notes:
         Activity.objects.bulk_create(notes)
-    escalation.raise_recurring(record, *record.__dict__.pop("_sla_recurrence", ([], None)))
-    return clocks
+    for record in records:
+        escalation.raise_recurring(record, *record.__dict__.pop("_sla_recurrence", ([], None)))
 
 
 def clock_start(record: Any, *, metric: str, at: dt.datetime, reason: str = "") -> SlaClock | None:
