@@ -112,3 +112,12 @@ def test_the_statements_do_not_grow_with_the_batch(world, api):
         return len(ctx.captured_queries)
 
     assert statements(2) == statements(40)
+
+
+def test_a_request_over_the_size_limit_is_a_json_413_and_writes_nothing(world, api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+    agent = api(world.agent)
+    counter = nothing_written(Incident)
+    response = agent.post("/incidents/batch", batch(20, description="很长的描述" * 1000))
+    assert_error(response, 413, code="request_too_large")
+    counter.assert_unchanged()

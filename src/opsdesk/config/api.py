@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -87,6 +89,14 @@ def _validation_error(request, exc: NinjaValidationError):
         fields.setdefault(name, _pydantic_message(err))
     return api.create_response(request, error_body("validation_error", _("Some fields are not valid."), fields),
                                status=422)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+    return api.create_response(request, error_body("request_too_large", _(
+        "The request is larger than %(mb)d MB: send less at once (a batch of fewer incidents, say).") % {
+        "mb": limit}), status=413)
 
 
 @api.exception_handler(AuthenticationError)

@@ -37,6 +37,7 @@ mail_poll_every_minute = db_periodic_task(crontab(minute="*"), name="mail_poll_e
     mailin_tasks.poll_mailboxes)
 
 # Every minute: search-index rows still queued (database triggers queue every write of an indexed table in the
-# writer's transaction; a job indexes each right after commit, and every search takes a small batch first).
+# writer's transaction; a job indexes them right after commit, shared by a burst of writes (search/events.py),
+# and every search takes a small batch first).
 search_catch_up_every_minute = db_periodic_task(crontab(minute="*"), name="search_catch_up_every_minute",
                                                 expires=50)(search_tasks.catch_up_index)

@@ -164,7 +164,7 @@ def _insert_new(by: User, incidents: list[Incident], now: dt.datetime) -> None:
     """
     with transaction.atomic():
         policies: dict[int, Any] = {}
-        memo: dict[Any, Any] = {}  # clocks alike across a batch are worked out once
+        memo: dict[Any, Any] | None = {} if len(incidents) > 1 else None  # clocks alike across a batch: once
         for incident in incidents:
             if incident.contract_id not in policies:
                 policies[incident.contract_id] = policy_for_contract(incident.contract_id)
