@@ -51,7 +51,7 @@ def audit_entry(*, actor: Any, action: str, instance: models.Model | None = None
                 object_id: str = "", object_repr: str = "", before: dict[str, Any] | None = None,
                 after: dict[str, Any] | None = None) -> AuditEntry:
     """The entry `audit_record` appends, unsaved: for a service that inserts it together with other rows
-    (`core.sql.insert_many`), inside the transaction of the write it describes."""
+    (`core.sql.insert_rows`), inside the transaction of the write it describes."""
     if instance is not None:
         object_type = object_type or instance._meta.label_lower
         object_id = object_id or str(instance.pk)

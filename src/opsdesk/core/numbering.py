@@ -18,11 +18,7 @@ from . import sql
 
 def next_number(prefix: str, *, at: dt.datetime | None = None) -> str:
     """Return the next number for `prefix` on the local (Asia/Shanghai) day of `at`."""
-    day = timezone.localtime(at or timezone.now()).strftime("%Y%m%d")
-    key = f"{prefix}-{day}"
-    row = sql.fetch_one(_bump_sql(), [key])
-    assert row is not None
-    return f"{key}-{row[0]:04d}"
+    return next_numbers(prefix, 1, at=at)[0]
 
 
 def next_numbers(prefix: str, count: int, *, at: dt.datetime | None = None) -> list[str]:
@@ -31,22 +27,15 @@ def next_numbers(prefix: str, count: int, *, at: dt.datetime | None = None) -> l
         return []
     day = timezone.localtime(at or timezone.now()).strftime("%Y%m%d")
     key = f"{prefix}-{day}"
-    row = sql.fetch_one(_bump_by_sql(), [key, count, count])
+    row = sql.fetch_one(_bump_sql(), [key, count, count])
     assert row is not None
     last = int(row[0])
     return [f"{key}-{value:04d}" for value in range(last - count + 1, last + 1)]
 
 
 @cache
-def _bump_by_sql() -> str:
-    table = connection.ops.quote_name("core_numbersequence")
-    return (f'INSERT INTO {table} ("key", "value") VALUES (%s, %s) '  # noqa: S608
-            f'ON CONFLICT ("key") DO UPDATE SET "value" = {table}."value" + %s RETURNING "value"')
-
-
-@cache
 def _bump_sql() -> str:
     table = connection.ops.quote_name("core_numbersequence")
     # One statement, prepared once per connection (core.sql): creation calls it every time.
-    return (f'INSERT INTO {table} ("key", "value") VALUES (%s, 1) '  # noqa: S608
-            f'ON CONFLICT ("key") DO UPDATE SET "value" = {table}."value" + 1 RETURNING "value"')
+    return (f'INSERT INTO {table} ("key", "value") VALUES (%s, %s) '  # noqa: S608
+            f'ON CONFLICT ("key") DO UPDATE SET "value" = {table}."value" + %s RETURNING "value"')

@@ -226,10 +226,6 @@ def _insert_plan(model: type[models.Model], vendor: str,
     return statement, tuple((f, f.attname, _fast_type(f, vendor)) for f in fields)
 
 
-def _pk(cur: Any) -> Any:
-    return cur.fetchone()[0]
-
-
 def _params(obj: models.Model, plan: tuple[_Column, ...]) -> list[Any]:
     params: list[Any] = []
     for field, attname, fast in plan:
@@ -263,38 +259,8 @@ def insert(obj: M) -> M:
     of the INSERT. One prepared statement. No pre_save/post_save signals: the hot-path models have no
     receivers, and the project keeps behaviour out of signals anyway (services send events after commit).
     """
-    statement, plan = _insert_plan(type(obj), connection.vendor)
-    return _saved(obj, _run(statement, _params(obj, plan), _pk))
-
-
-@cache
-def _insert_many_sql(models_: tuple[type[models.Model], ...], vendor: str) -> str:
-    *first, last = [_insert_plan(m, vendor)[0] for m in models_]
-    ctes = ", ".join(f"i{n} AS ({statement})" for n, statement in enumerate(first))
-    earlier = "".join(f", (SELECT * FROM i{n})" for n in range(len(first)))
-    return f"WITH {ctes} {last}{earlier}"
-
-
-def insert_many(*objs: models.Model) -> None:
-    """INSERT several new rows that do not refer to each other, as `insert` does for one.
-
-    On PostgreSQL it is one statement (each INSERT but the last in a WITH clause, every primary key
-    returned), so an incident's timeline entry and audit entry cost one round trip; elsewhere one
-    INSERT after the other.
-    """
-    vendor = connection.vendor
-    if vendor != "postgresql" or len(objs) < 2:
-        for obj in objs:
-            insert(obj)
-        return
-    params: list[Any] = []
-    for obj in objs:
-        params += _params(obj, _insert_plan(type(obj), vendor)[1])
-    pks = _run(_insert_many_sql(tuple(type(o) for o in objs), vendor), params, _one)
-    assert pks is not None
-    # The row holds the last INSERT's key, then the earlier ones' in order.
-    for obj, pk in zip((objs[-1], *objs[:-1]), pks, strict=True):
-        _saved(obj, pk)
+    insert_rows([obj])
+    return obj
 
 
 @lru_cache(maxsize=256)

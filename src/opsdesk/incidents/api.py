@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -422,13 +421,7 @@ def incident_create_batch(request: HttpRequest, payload: IncidentBatchIn) -> Sta
                 channel=entry.channel, level=entry.level, category=category,
                 affected_system=entry.affected_system, contact_phone=entry.contact_phone,
                 reported_at=entry.reported_at))
-        with transaction.atomic():  # an unknown category fails the batch after the service's own checks
-            try:
-                incidents = services.incident_create_many(by=user, items=items)
-            except ValidationError as exc:
-                raise ValidationError(fields={**exc.fields, **errors}) from None
-            if errors:
-                raise ValidationError(fields=errors)
+        incidents = services.incident_create_many(by=user, items=items, reference_errors=errors)
         now = timezone.now()
         return 201, {"count": len(incidents), "incidents": [
             {"number": i.number, "title": i.title, "status": i.status, "level": i.level, "channel": i.channel,

@@ -228,13 +228,16 @@ def incident_create(*, by: User, contract: Contract | None, requester: User | No
 BATCH_MAX = 100
 
 
-def incident_create_many(*, by: User, items: Sequence[dict[str, Any]]) -> list[Incident]:
+def incident_create_many(*, by: User, items: Sequence[dict[str, Any]],
+                         reference_errors: dict[str, str] | None = None) -> list[Incident]:
     """Log up to BATCH_MAX incidents at once (a monitoring system's burst of alerts, an import), all or none.
 
     Each item takes `incident_create`'s arguments and is checked exactly as one logged alone; the errors of
     every item come back together, named `incidents.<index>.<field>`, and then nothing is written. Valid, the
     batch is one transaction written as `incident_create` writes one incident: consecutive numbers in the
     order given, recurring faults recognised across the batch as if logged one after the other.
+    `reference_errors` are what the caller found resolving the items' references (an unknown category id),
+    named the same way: they are reported with the rest and, like them, stop the batch.
     """
     if not items:
         raise ValidationError(fields={"incidents": _("Send at least one incident.")})
@@ -250,6 +253,7 @@ def incident_create_many(*, by: User, items: Sequence[dict[str, Any]]) -> list[I
         errors.update({f"incidents.{index}.{name}": message for name, message in item_errors.items()})
         if incident is not None:
             incidents.append(incident)
+    errors.update(reference_errors or {})
     if errors:
         raise ValidationError(fields=errors)
     _insert_new(by, incidents, now)
