@@ -108,3 +108,16 @@ def test_the_requester_confirms_on_the_page(world, login, solved):
     assert r.status_code == 302
     fu.refresh_from_db()
     assert fu.status == "confirmed"
+
+
+def test_the_incident_pages_show_its_problem_and_follow_up(world, login, solved):
+    """The incident page reads these cards only when the incident has rows for them (incident_links)."""
+    inc, prb, fu = solved()
+    staff_page = login(world.agent).get(f"/incidents/{inc.number}/").content.decode()
+    assert f'data-problem="{prb.number}"' in staff_page
+    assert 'id="ticket-followups"' in staff_page and fu.number in staff_page
+    portal_page = login(world.requester_a).get(f"/portal/incidents/{inc.number}/").content.decode()
+    assert 'id="ticket-followups"' in portal_page and fu.number in portal_page
+    other = world.incident(title="没有关联的故障")
+    bare = login(world.agent).get(f"/incidents/{other.number}/").content.decode()
+    assert "data-problem=" not in bare and 'id="ticket-followups"' not in bare

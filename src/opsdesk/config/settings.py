@@ -127,6 +127,9 @@ TEMPLATES = [
     }
 ]
 
+# Form widgets render through Jinja2 (Django's own widget templates), the pages through the template language.
+FORM_RENDERER = "opsdesk.core.forms.FormRenderer"
+
 # --- Database -------------------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:

@@ -39,6 +39,7 @@ from .selectors import (
     IncidentFilters,
     category_get,
     incident_get,
+    incident_links,
     incident_page_for_api,
     incident_rating,
     incident_timeline,
@@ -451,8 +452,10 @@ def incident_detail(request: HttpRequest, number: Text) -> dict[str, Any]:
     incident = incident_get(number=number, visible_to=user)
     out = _full(incident, user)
     out["timeline"] = [activity_out(a) for a in incident_timeline(incident=incident, viewer=user)]
-    out["work_orders"] = [_work_order(o) for o in incident_work_orders(incident=incident)]
-    rating = incident_rating(incident=incident)
+    links = incident_links(incident=incident)
+    out["work_orders"] = ([_work_order(o) for o in incident_work_orders(incident=incident)]
+                          if "work_orders" in links else [])
+    rating = incident_rating(incident=incident) if "rating" in links else None
     out["rating"] = _rating(rating) if rating is not None else None
     return out
 

@@ -294,11 +294,13 @@ def detail_context(request: HttpRequest, incident: Incident, *, action_errors: t
             form = ActionForm(action, initial={"version": incident.version, **prefill})
             is_open = False
         forms_by_action.append({"action": action, "form": form, "open": is_open})
+    links = selectors.incident_links(incident=incident)  # the cards with nothing to show skip their query
     return {
         "incident": incident,
         "actions": forms_by_action,
         "timeline": selectors.incident_timeline(incident=incident, viewer=user),
-        "work_orders": selectors.incident_work_orders(incident=incident),
+        "links": links,
+        "work_orders": selectors.incident_work_orders(incident=incident) if "work_orders" in links else [],
         "comment_form": comment_form or CommentForm(allow_internal=staff),
         "attachment_form": attachment_form or AttachmentForm(allow_internal=staff),
         "is_staff": staff,
@@ -311,8 +313,10 @@ def detail_context(request: HttpRequest, incident: Incident, *, action_errors: t
         "sla_clocks": SimpleLazyObject(lambda: clock_views(incident) if incident.sla_state else []),
         "max_attachment_mb": settings.MAX_ATTACHMENT_BYTES // (1024 * 1024),
         # Read only by the staff page (the portal page reads the rating itself).
-        "calls": SimpleLazyObject(lambda: selectors.incident_calls(incident=incident, viewer=user)),
-        "staff_rating": SimpleLazyObject(lambda: selectors.incident_rating(incident=incident)),
+        "calls": SimpleLazyObject(lambda: selectors.incident_calls(incident=incident, viewer=user)
+                                  if "calls" in links else []),
+        "staff_rating": SimpleLazyObject(lambda: selectors.incident_rating(incident=incident)
+                                         if "rating" in links else None),
         "call_form": call_form or CallLogForm(),
     }
 

@@ -101,7 +101,7 @@ def portal_context(request: HttpRequest, incident: Incident, *, rating_form: Rat
                    **kwargs: Any) -> dict[str, Any]:
     """The staff detail context plus what the portal page adds: the SLA promise and the rating."""
     context = detail_context(request, incident, **kwargs)
-    rating = selectors.incident_rating(incident=incident)
+    rating = selectors.incident_rating(incident=incident) if "rating" in context["links"] else None
     context["rating"] = rating
     context["rating_form"] = (rating_form or RatingForm()) if rating is None and _may_rate(request, incident) else None
     context["promises"] = promise_texts(selectors.sla_promises([incident]).get(incident.pk, []))

@@ -11,10 +11,13 @@ register = template.Library()
 
 
 @register.simple_tag
-def ticket_items(ticket: Any) -> list[Any]:
+def ticket_items(ticket: Any, links: Any = None) -> list[Any]:
+    """`links`: the page's set of the ticket's non-empty cards, when it read one (none here: no query)."""
     from ..selectors import ticket_items as items_of
 
     if ticket is None or getattr(ticket, "pk", None) is None:
+        return []
+    if isinstance(links, frozenset) and "items" not in links:
         return []
     return items_of(ticket=ticket)
 

@@ -11,9 +11,12 @@ register = template.Library()
 
 
 @register.simple_tag
-def ticket_follow_ups(ticket: Any) -> list[Any]:
+def ticket_follow_ups(ticket: Any, links: Any = None) -> list[Any]:
+    """`links`: the page's set of the ticket's non-empty cards, when it read one (none here: no query)."""
     from ..selectors import followups_of
 
     if ticket is None or getattr(ticket, "pk", None) is None:
+        return []
+    if isinstance(links, frozenset) and "follow_ups" not in links:
         return []
     return followups_of(ticket)

@@ -11,9 +11,12 @@ register = template.Library()
 
 
 @register.simple_tag
-def incident_problems(incident: Any, user: Any) -> list[Any]:
+def incident_problems(incident: Any, user: Any, links: Any = None) -> list[Any]:
+    """`links`: the page's incident_links, when it read them (no problem linked: no query)."""
     from ..selectors import problems_of_incident
 
     if incident is None or not getattr(user, "is_authenticated", False):
+        return []
+    if isinstance(links, frozenset) and "problems" not in links:
         return []
     return problems_of_incident(incident, user)
