@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from opsdesk.accounts.choices import SERVICE_ROLES, Role
-from opsdesk.accounts.models import Contract, Organisation, User
+from opsdesk.accounts.models import Contract, Department, Organisation, User
 from opsdesk.accounts.selectors import access_for, normalised_phone, phone_key, ticket_visibility_q
 from opsdesk.core import sql
 from opsdesk.core.db import one_or_none
@@ -180,6 +180,9 @@ def attach_related(incidents: list[Incident], *, organisation: bool = False, det
     """
     if not incidents:
         return
+    if detail and len(incidents) == 1:
+        _attach_one(incidents[0])
+        return
     people = {i for inc in incidents for i in (inc.requester_id, inc.owner_id, inc.assignee_id) if i is not None}
     if detail:
         people |= {inc.created_by_id for inc in incidents}
@@ -201,6 +204,56 @@ def attach_related(incidents: list[Incident], *, organisation: bool = False, det
             inc.contract.organisation = inc.organisation  # a contract's client is the incident's
         if detail:
             inc.created_by = users[inc.created_by_id]
+
+
+def _table(model: Any) -> str:
+    return sql.q(model._meta.db_table)
+
+
+@cache
+def _references_sql() -> str:
+    """One incident's contract, organisation, category and the category's parent (absent ones: NULLs)."""
+    k = IncidentCategory
+    return (f"SELECT {sql.select_list(Contract, 'c')}, {sql.select_list(Organisation, 'o')}, "  # noqa: S608 - names only
+            f"{sql.select_list(k, 'k')}, {sql.select_list(k, 'p')} FROM {_table(Contract)} c "
+            f"JOIN {_table(Organisation)} o ON o.{sql.q('id')} = %s "
+            f"LEFT JOIN {_table(k)} k ON k.{sql.q('id')} = %s "
+            f"LEFT JOIN {_table(k)} p ON p.{sql.q('id')} = k.{sql.q('parent_id')} WHERE c.{sql.q('id')} = %s")
+
+
+@cache
+def _people_sql(count: int) -> str:
+    """Up to four people by id, each with their department (NULLs when none)."""
+    return (f"SELECT {sql.select_list(User, 'u')}, {sql.select_list(Department, 'd')} "  # noqa: S608 - names only
+            f"FROM {_table(User)} u LEFT JOIN {_table(Department)} d ON d.{sql.q('id')} = u.{sql.q('department_id')} "
+            f"WHERE u.{sql.q('id')} IN ({', '.join(['%s'] * count)})")
+
+
+def _attach_one(inc: Incident) -> None:
+    """attach_related for one incident's page: two prepared statements instead of four ORM queries (each ORM
+    query cost about a millisecond of CPU to build, more than the database took to answer it)."""
+    row = sql.fetch_one(_references_sql(), [inc.organisation_id, inc.category_id, inc.contract_id])
+    if row is None:  # the rows are protected from deletion: only a broken database gets here
+        raise NotFound(code="incident_not_found")
+    inc.contract, end = sql.from_row(Contract, row)
+    inc.organisation, end = sql.from_row(Organisation, row, end)
+    category, end = sql.from_row(IncidentCategory, row, end)
+    parent, _end = sql.from_row(IncidentCategory, row, end)
+    inc.contract.organisation = inc.organisation  # a contract's client is the incident's
+    inc.category = category if category.pk is not None else None
+    if category.pk is not None:
+        category.parent = parent if parent.pk is not None else None
+    ids = sorted({i for i in (inc.requester_id, inc.owner_id, inc.assignee_id, inc.created_by_id) if i is not None})
+    users = {}
+    for person_row in sql.fetch_all(_people_sql(len(ids)), ids):
+        user, end = sql.from_row(User, person_row)
+        department, _end = sql.from_row(Department, person_row, end)
+        user.department = department if department.pk is not None else None
+        users[user.pk] = user
+    inc.requester = users[inc.requester_id]
+    inc.owner = users.get(inc.owner_id) if inc.owner_id else None
+    inc.assignee = users.get(inc.assignee_id) if inc.assignee_id else None
+    inc.created_by = users[inc.created_by_id]
 
 
 def incident_list(*, visible_to: User, filters: IncidentFilters, limit: int = 25, cursor: str | None = None) -> Page:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opsdesk.accounts.choices import Role
 from opsdesk.accounts.models import User
-from opsdesk.accounts.selectors import access_for, staff_on_contract
+from opsdesk.accounts.selectors import access_for, staff_on_contract, staff_picker
 from opsdesk.core.db import one_or_none
 from opsdesk.core.numbering import next_number
 from opsdesk.core.workflow import SYSTEM_ROLE, Action, ActionContext, Field, Workflow
@@ -63,7 +63,7 @@ def incident_roles(user: User | None, incident: Incident) -> frozenset[str]:
 
 def _staff_choices(roles: frozenset[str]) -> Callable[[Incident], list[tuple[str, str]]]:
     def choices(incident: Incident) -> list[tuple[str, str]]:
-        return [(u.username, u.display_name) for u in staff_on_contract(contract_id=incident.contract_id, roles=roles)]
+        return staff_picker(incident, roles)
     return choices
 
 

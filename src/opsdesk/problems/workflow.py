@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opsdesk.accounts.choices import Role
 from opsdesk.accounts.models import User
-from opsdesk.accounts.selectors import access_for, staff_on_contract
+from opsdesk.accounts.selectors import access_for, staff_on_contract, staff_picker
 from opsdesk.core.db import one_or_none
 from opsdesk.core.workflow import SYSTEM_ROLE, Action, ActionContext, Field, Workflow
 
@@ -39,8 +39,7 @@ def problem_roles(user: User | None, problem: Problem) -> frozenset[str]:
 
 
 def _investigator_choices(problem: Problem) -> list[tuple[str, str]]:
-    return [(u.username, u.display_name) for u in staff_on_contract(contract_id=problem.contract_id,
-                                                                      roles=INVESTIGATORS)]
+    return staff_picker(problem, INVESTIGATORS)
 
 
 def _investigator(value: Any, field: Field, problem: Problem) -> User:

@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opsdesk.accounts.choices import Role
 from opsdesk.accounts.models import User
-from opsdesk.accounts.selectors import access_for, staff_on_contract
+from opsdesk.accounts.selectors import access_for, staff_on_contract, staff_picker
 from opsdesk.core.db import one_or_none
 from opsdesk.core.errors import ValidationError
 from opsdesk.core.workflow import SYSTEM_ROLE, Action, ActionContext, Field, Workflow
@@ -76,7 +76,7 @@ def request_roles(user: User | None, sr: ServiceRequest) -> frozenset[str]:
 # --- field cleaners ------------------------------------------------------------------------------------------
 
 def _handler_choices(sr: ServiceRequest) -> list[tuple[str, str]]:
-    return [(u.username, u.display_name) for u in staff_on_contract(contract_id=sr.contract_id, roles=HANDLER_ROLES)]
+    return staff_picker(sr, HANDLER_ROLES)
 
 
 def _handler(value: Any, field: Field, sr: ServiceRequest) -> User:
