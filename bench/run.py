@@ -4,7 +4,7 @@
     OPSDESK_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_1m OPSDESK_DATA_DIR=bench/out/pg-1m \
         uv run python bench/run.py --label pg-1m
 
-Starts `opsdesk serve --workers 2` (gunicorn gthread plus the embedded worker, as deployed) on a loopback
+Starts `opsdesk serve --workers 2` (gunicorn sync workers plus the embedded worker, as deployed) on a loopback
 port, logs in as the demo agent (who holds a role on every contract, so sees every incident) through the
 login form, takes an API token, and measures with a small threaded HTTP/1.1 keep-alive client:
 

@@ -30,6 +30,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     _migrate()
     call_command("collectstatic", interactive=False, verbosity=0)
+    # The web processes are forked from this one: none may inherit its database connection (two processes
+    # on one PostgreSQL session mix their statements up; a thread of each opens its own, the main thread
+    # would not).
+    from django.db import connections
+
+    connections.close_all()
     worker = None
     if not args.no_worker:
         # The embedded worker is a child process running the same consumer as `opsdesk worker`.
@@ -40,7 +46,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         def load_config(self) -> None:
             self.cfg.set("bind", f"{args.host}:{args.port}")
             self.cfg.set("workers", args.workers)
-            self.cfg.set("worker_class", "gthread")
+            # One thread: the sync worker, which takes a connection only when it is free, so the load spreads
+            # over the processes (gthread's poller accepts while its thread is busy, and keeps the
+            # connection). More threads: gthread.
+            self.cfg.set("worker_class", "sync" if args.threads <= 1 else "gthread")
             self.cfg.set("threads", args.threads)
             self.cfg.set("accesslog", "-" if settings.DEBUG else None)
             self.cfg.set("timeout", 60)
@@ -187,8 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=os.environ.get("OPSDESK_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("OPSDESK_PORT", "8000")))
     p.add_argument("--workers", type=int, default=int(os.environ.get("OPSDESK_WEB_WORKERS", "2")))
-    # One thread per process: on CPU-bound Django, threads only queue on the GIL (bench/RESULTS.md); idle
-    # keep-alive connections wait in gthread's poller, not in a thread.
+    # One thread per process (gunicorn's sync worker): on CPU-bound Django, threads only queue on the GIL
+    # (bench/RESULTS.md); nginx in front buffers slow clients (operator guide).
     p.add_argument("--threads", type=int, default=int(os.environ.get("OPSDESK_WEB_THREADS", "1")))
     p.add_argument("--no-worker", action="store_true", help="do not start the embedded background worker")
     p.set_defaults(func=cmd_serve)
