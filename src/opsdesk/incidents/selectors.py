@@ -206,27 +206,24 @@ def attach_related(incidents: list[Incident], *, organisation: bool = False, det
             inc.created_by = users[inc.created_by_id]
 
 
-def _table(model: Any) -> str:
-    return sql.q(model._meta.db_table)
-
-
 @cache
 def _references_sql() -> str:
     """One incident's contract, organisation, category and the category's parent (absent ones: NULLs)."""
-    k = IncidentCategory
+    q, k = sql.q, IncidentCategory
     return (f"SELECT {sql.select_list(Contract, 'c')}, {sql.select_list(Organisation, 'o')}, "  # noqa: S608 - names only
-            f"{sql.select_list(k, 'k')}, {sql.select_list(k, 'p')} FROM {_table(Contract)} c "
-            f"JOIN {_table(Organisation)} o ON o.{sql.q('id')} = %s "
-            f"LEFT JOIN {_table(k)} k ON k.{sql.q('id')} = %s "
-            f"LEFT JOIN {_table(k)} p ON p.{sql.q('id')} = k.{sql.q('parent_id')} WHERE c.{sql.q('id')} = %s")
+            f"{sql.select_list(k, 'k')}, {sql.select_list(k, 'p')} FROM {q(Contract._meta.db_table)} c "
+            f"JOIN {q(Organisation._meta.db_table)} o ON o.{q('id')} = %s "
+            f"LEFT JOIN {q(k._meta.db_table)} k ON k.{q('id')} = %s "
+            f"LEFT JOIN {q(k._meta.db_table)} p ON p.{q('id')} = k.{q('parent_id')} WHERE c.{q('id')} = %s")
 
 
 @cache
 def _people_sql(count: int) -> str:
     """Up to four people by id, each with their department (NULLs when none)."""
+    q = sql.q
     return (f"SELECT {sql.select_list(User, 'u')}, {sql.select_list(Department, 'd')} "  # noqa: S608 - names only
-            f"FROM {_table(User)} u LEFT JOIN {_table(Department)} d ON d.{sql.q('id')} = u.{sql.q('department_id')} "
-            f"WHERE u.{sql.q('id')} IN ({', '.join(['%s'] * count)})")
+            f"FROM {q(User._meta.db_table)} u LEFT JOIN {q(Department._meta.db_table)} d "
+            f"ON d.{q('id')} = u.{q('department_id')} WHERE u.{q('id')} IN ({', '.join(['%s'] * count)})")
 
 
 def _attach_one(inc: Incident) -> None:
